@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ModelBase, PbxKind } from '../core/rule.js';
+import { loadAsterisk } from './asterisk/model.js';
+
+/** Markers that identify a configuration folder's PBX. */
+const MARKERS: Record<PbxKind, string[]> = {
+  asterisk: ['asterisk.conf', 'pjsip.conf', 'sip.conf', 'extensions.conf', 'manager.conf'],
+  freeswitch: ['freeswitch.xml', 'vars.xml'],
+  kamailio: ['kamailio.cfg'],
+};
+
+/** Guesses the PBX kind of a folder from the files in it. */
+export function detectPbxKind(dir: string): PbxKind | undefined {
+  for (const kind of Object.keys(MARKERS) as PbxKind[]) {
+    if (MARKERS[kind].some((f) => existsSync(path.join(dir, f)))) return kind;
+  }
+  return undefined;
+}
+
+export interface LoadedModel extends ModelBase {
+  /** Secret values in the configuration, used to scrub every report. */
+  secrets: { value: string }[];
+  /** Files read, display paths relative to the model root. */
+  fileList: string[];
+  /** What a static audit of this configuration cannot see. */
+  blindSpots: string[];
+}
+
+export function loadModel(kind: PbxKind, root: string): LoadedModel {
+  if (kind === 'asterisk') {
+    const m = loadAsterisk(root);
+    const fileList = Object.values(m.files).flatMap((f) => f?.files ?? []);
+    return Object.assign(m, { fileList: [...new Set(fileList)], blindSpots: [] as string[] });
+  }
+  throw new Error(`no ${kind} support yet`);
+}

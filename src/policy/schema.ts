@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { isHostname, parseCidr, parseIp } from '../net/address.js';
+
+/**
+ * The site policy (hardline.yaml): the declared intent that audit, probe, watch and enforce hold
+ * reality against. Every object is strict: an unknown key is an error, not ignored.
+ */
+
+const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
+  message: 'expected an IPv4/IPv6 address or CIDR such as 192.168.1.0/24 or 2001:db8::/48',
+});
+const addressOrHost = z.string().refine((s) => parseCidr(s) !== undefined || isHostname(s), {
+  message: 'expected an IP address, a CIDR or a hostname',
+});
+const port = z.number().int().min(1).max(65535);
+const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const d = v instanceof Date ? v : new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59Z` : v);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'expected a date such as 2026-12-31 or 2026-12-31T18:00:00Z' });
+    return z.NEVER;
+  }
+  return d.toISOString();
+});
+
+export const TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
+export const PBX_KINDS = ['asterisk', 'freeswitch', 'kamailio'] as const;
+
+export const pbxSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a short name (letters, digits, _ . -)'),
+  kind: z.enum(PBX_KINDS),
+  /** Configuration folder, relative to the policy file. */
+  config: z.string().min(1),
+});
+
+export const endpointSchema = z.strictObject({
+  name: z.string().optional(),
+  host: addressOrHost,
+  transport: z.enum(TRANSPORTS),
+  port: port.optional(),
+  /** true: anyone on the Internet may reach it (phones roaming); false: only trunks and networks. */
+  public: z.boolean().default(true),
+});
+
+export const trunkSchema = z.strictObject({
+  name: z.string().min(1),
+  addresses: z.array(addressOrHost).min(1),
+});
+
+export const credentialsSchema = z.strictObject({
+  min_length: z.number().int().min(1).max(128).default(12),
+  min_classes: z.number().int().min(1).max(4).default(3),
+  /** At or above this length the character-class rule is waived (passphrases). */
+  passphrase_length: z.number().int().min(1).max(256).default(20),
+  common_check: z.boolean().default(true),
+  /** Minimum zxcvbn score (0-4). */
+  min_score: z.number().int().min(0).max(4).default(3),
+  pin: z
+    .strictObject({
+      min_length: z.number().int().min(1).max(32).default(6),
+      forbid_trivial: z.boolean().default(true),
+      forbid_mailbox: z.boolean().default(true),
+    })
+    .prefault({}),
+});
+
+export const securitySchema = z.strictObject({
+  /** SIP over TLS for signalling from outside the trusted networks. */
+  sip_tls: z.enum(['required', 'preferred', 'off']).default('preferred'),
+  /** SRTP for media. */
+  srtp: z.enum(['required', 'preferred', 'off']).default('preferred'),
+  min_tls: z.enum(['1.0', '1.1', '1.2', '1.3']).default('1.2'),
+});
+
+export const exceptionSchema = z.strictObject({
+  rule: z.string().regex(/^[A-Z]+-[A-Z0-9]+-\d{3}$/, 'expected a rule id such as AST-AMI-001'),
+  /** The finding's target (exact, or with * wildcards), e.g. pjsip:endpoint/fax. */
+  target: z.string().min(1),
+  /** Limit to one PBX or probe source by name. */
+  source: z.string().optional(),
+  reason: z.string().min(3),
+  approver: z.string().min(1),
+  expires: isoDate,
+});
+
+export const rtpSchema = z
+  .strictObject({ start: port, end: port })
+  .refine((r) => r.start <= r.end, { message: 'rtp.start must not be above rtp.end' });
+
+export const policySchema = z.strictObject({
+  version: z.literal(1),
+  site: z.string().optional(),
+  pbxs: z.array(pbxSchema).default([]),
+  endpoints: z.array(endpointSchema).default([]),
+  trunks: z.array(trunkSchema).default([]),
+  networks: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]*$/, 'network names are lower-case words such as lan, voice, vpn, mgmt'),
+      z.array(cidr),
+    )
+    .default({}),
+  rtp: rtpSchema.optional(),
+  security: securitySchema.prefault({}),
+  credentials: credentialsSchema.prefault({}),
+  exceptions: z.array(exceptionSchema).default([]),
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type Exception = Policy['exceptions'][number];
+
+/** Is `text` a literal IP (not a hostname)? */
+export function isLiteralAddress(text: string): boolean {
+  return parseIp(text) !== undefined;
+}

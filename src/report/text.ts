@@ -1,0 +1,163 @@
+import type { Finding } from '../core/finding.js';
+import type { RuleMeta } from '../core/rule.js';
+import type { Severity } from '../core/severity.js';
+import { formatSpan } from '../core/span.js';
+import { STEP_TITLES, STEPS } from '../core/steps.js';
+import { type ReportData, severityCounts, summarize } from './model.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** Print each rule's remediation under its findings (default true). */
+  fixes?: boolean;
+  width?: number;
+}
+
+const CODES = {
+  reset: '\x1b[0m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  red: '\x1b[31m',
+  yellow: '\x1b[33m',
+  cyan: '\x1b[36m',
+  green: '\x1b[32m',
+  magenta: '\x1b[35m',
+};
+
+/** Should output be coloured? Honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */
+export function wantColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  return Boolean(stream.isTTY) && env['TERM'] !== 'dumb';
+}
+
+export function renderText(r: ReportData, opts: TextOptions): string {
+  const c = (code: keyof typeof CODES, s: string) => (opts.color ? `${CODES[code]}${s}${CODES.reset}` : s);
+  const sevColor: Record<Severity, keyof typeof CODES> = {
+    critical: 'magenta',
+    high: 'red',
+    medium: 'yellow',
+    low: 'cyan',
+    info: 'dim',
+  };
+  const sev = (s: Severity) => c(sevColor[s], s.toUpperCase().padEnd(8));
+  const width = opts.width ?? 100;
+  const out: string[] = [];
+  const rules = new Map(r.rules.map((x) => [x.id, x]));
+
+  out.push(c('bold', `hardline ${r.command}: ${r.root}`));
+  out.push(`policy: ${r.policyFile ?? 'none (hardline defaults; see the notes at the end)'}`);
+  for (const s of r.sources) {
+    out.push(
+      `${s.kind} ${s.name}: ${s.path} (${s.files.length} file${s.files.length === 1 ? '' : 's'} read)`,
+    );
+  }
+  out.push('');
+
+  const active = r.findings.filter((f) => !f.waived);
+  STEPS.forEach((step, i) => {
+    const inStep = active.filter((f) => f.step === step);
+    const counts = summarize(inStep).bySeverity;
+    const head = `${i + 1}. ${STEP_TITLES[step]}`;
+    out.push(
+      c(
+        'bold',
+        `${head}${' '.repeat(Math.max(2, width - 30 - head.length))}${inStep.length ? severityCounts(counts) : c('green', 'no findings')}`,
+      ),
+    );
+    for (const group of groupByRule(inStep)) {
+      const rule = rules.get(group[0]!.ruleId);
+      out.push(
+        `  ${sev(group[0]!.severity)} ${c('bold', group[0]!.ruleId)}  ${group[0]!.title}${group.length > 1 ? c('dim', ` (${group.length})`) : ''}`,
+      );
+      for (const f of group) {
+        const where = f.location ? formatSpan(f.location) : f.source;
+        const sevNote = f.severity !== group[0]!.severity ? `[${f.severity}] ` : '';
+        out.push(`    ${c('dim', where)}  ${sevNote}${f.message}`);
+        for (const e of f.evidence ?? []) out.push(`      ${c('dim', '|')} ${e}`);
+      }
+      if (opts.fixes !== false && rule)
+        out.push(...wrap(`fix: ${firstSentences(rule)}`, width, '    ').map((l) => c('green', l)));
+    }
+    out.push('');
+  });
+
+  const waived = r.findings.filter((f) => f.waived);
+  if (waived.length) {
+    out.push(c('bold', `Waived by policy exceptions (${waived.length})`));
+    for (const f of waived) {
+      const w = f.waiver!;
+      out.push(
+        `  ${f.ruleId} ${f.target}: approved by ${w.approver} until ${w.expires.slice(0, 10)}: ${w.reason}`,
+      );
+    }
+    out.push('');
+  }
+
+  if (r.skipped.length || r.ranOnDefaults.length) {
+    out.push(c('bold', 'Policy'));
+    if (r.skipped.length) {
+      out.push(
+        `  not run, they need a policy value: ${r.skipped.map((s) => `${s.ruleId} (${s.uses.join(', ')})`).join('; ')}`,
+      );
+    }
+    if (r.ranOnDefaults.length) {
+      out.push(
+        `  ran on hardline defaults: ${r.ranOnDefaults.map((s) => `${s.ruleId} (${s.uses.join(', ')})`).join('; ')}`,
+      );
+    }
+    out.push('');
+  }
+
+  const blind = r.sources.flatMap((s) => s.blindSpots.map((b) => `${s.name}: ${b}`));
+  if (blind.length) {
+    out.push(c('bold', "Outside this audit's sight"));
+    for (const b of blind) out.push(`  ${b}`);
+    out.push('');
+  }
+
+  if (r.diagnostics.length) {
+    out.push(c('bold', `Input problems (${r.diagnostics.length})`));
+    for (const d of r.diagnostics.slice(0, 50))
+      out.push(`  ${d.level.padEnd(7)} ${formatSpan(d)}  ${d.message}`);
+    if (r.diagnostics.length > 50) out.push(`  ... ${r.diagnostics.length - 50} more (see --format json)`);
+    out.push('');
+  }
+
+  const s = summarize(r.findings);
+  out.push(
+    c(
+      'bold',
+      `Summary: ${s.active} finding${s.active === 1 ? '' : 's'} (${severityCounts(s.bySeverity)})` +
+        `${s.waived ? `, ${s.waived} waived` : ''}; ${r.rulesRun.length} rules on ${r.sources.length} source${r.sources.length === 1 ? '' : 's'} in ${(r.durationMs / 1000).toFixed(2)} s`,
+    ),
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function groupByRule(findings: Finding[]): Finding[][] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const g = groups.get(f.ruleId) ?? [];
+    g.push(f);
+    groups.set(f.ruleId, g);
+  }
+  return [...groups.values()];
+}
+
+function firstSentences(rule: RuleMeta): string {
+  return rule.docs.fix.replace(/`/g, '');
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const words = text.split(/\s+/);
+  const lines: string[] = [];
+  let cur = indent;
+  for (const w of words) {
+    if (cur.length + w.length + 1 > width && cur.trim()) {
+      lines.push(cur);
+      cur = `${indent}  ${w}`;
+    } else cur += cur.trim() ? ` ${w}` : w;
+  }
+  if (cur.trim()) lines.push(cur);
+  return lines;
+}
