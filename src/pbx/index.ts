@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelBase, PbxKind } from '../core/rule.js';
-import { loadAsterisk } from './asterisk/model.js';
+import { ASTERISK_FILES, loadAsterisk } from './asterisk/model.js';
 
 /** Markers that identify a configuration folder's PBX. */
 const MARKERS: Record<PbxKind, string[]> = {
-  asterisk: ['asterisk.conf', 'pjsip.conf', 'sip.conf', 'extensions.conf', 'manager.conf'],
+  asterisk: [...ASTERISK_FILES],
   freeswitch: ['freeswitch.xml', 'vars.xml'],
   kamailio: ['kamailio.cfg'],
 };

@@ -26,7 +26,8 @@ const CODES = {
 /** Should output be coloured? Honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */
 export function wantColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '' && env['FORCE_COLOR'] !== '0')
+    return true;
   return Boolean(stream.isTTY) && env['TERM'] !== 'dumb';
 }
 
