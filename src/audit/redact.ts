@@ -10,26 +10,33 @@ export const REDACTED = '[redacted]';
 const MIN = 6;
 
 export class Redactor {
-  private readonly secrets = new Set<string>();
-  private pattern: RegExp | undefined;
+  /** Secrets indexed by their first MIN characters: one map lookup per text position. */
+  private readonly byPrefix = new Map<string, string[]>();
 
   add(value: string): void {
-    if (value.length >= MIN) {
-      this.secrets.add(value);
-      this.pattern = undefined;
+    if (value.length < MIN) return;
+    const key = value.slice(0, MIN);
+    const list = this.byPrefix.get(key) ?? [];
+    if (!list.includes(value)) {
+      list.push(value);
+      list.sort((a, b) => b.length - a.length);
     }
+    this.byPrefix.set(key, list);
   }
 
   text(s: string): string {
-    if (this.secrets.size === 0) return s;
-    this.pattern ??= new RegExp(
-      [...this.secrets]
-        .sort((a, b) => b.length - a.length)
-        .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return s.replace(this.pattern, REDACTED);
+    if (this.byPrefix.size === 0 || s.length < MIN) return s;
+    let out = '';
+    let from = 0;
+    for (let i = 0; i + MIN <= s.length; ) {
+      const hit = this.byPrefix.get(s.slice(i, i + MIN))?.find((v) => s.startsWith(v, i));
+      if (hit) {
+        out += s.slice(from, i) + REDACTED;
+        i += hit.length;
+        from = i;
+      } else i++;
+    }
+    return from === 0 ? s : out + s.slice(from);
   }
 
   finding(f: Finding): Finding {

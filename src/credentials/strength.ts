@@ -121,24 +121,14 @@ function hasRun(pw: string, n = 4): boolean {
 }
 
 /**
- * Cheap screen: a long password with no dictionary word, no run and no repeated block is treated as
- * random without running zxcvbn (which costs milliseconds per long password). Anything else gets
- * the full zxcvbn analysis.
+ * Cheap screen: skips zxcvbn (milliseconds per long password) when a lower bound on the guesses
+ * is already far above the strongest score. Every character inside a dictionary word (4+ letters,
+ * also after undoing l33t) is assumed free for the attacker; the rest is counted as brute force
+ * over its own distinct characters. Runs and repeated blocks always go to zxcvbn.
  */
-function looksRandom(pw: string): boolean {
+function clearlyStrong(pw: string): boolean {
   if (pw.length < 16 || hasRun(pw)) return false;
-  const lower = pw.toLowerCase();
-  const variants = lower === unl33t(lower) ? [lower] : [lower, unl33t(lower)];
-  const dict = words();
-  for (const v of variants) {
-    for (let i = 0; i + 4 <= v.length; i++) {
-      for (let len = 4; len <= Math.min(16, v.length - i); len++) {
-        if (dict.has(v.slice(i, i + len))) return false;
-      }
-    }
-  }
-  // Repeated blocks ("abcXYZabcXYZ").
-  for (let len = 3; len <= pw.length / 2; len++) {
+  for (let len = 2; len <= pw.length / 2; len++) {
     if (
       pw
         .slice(0, len)
@@ -147,7 +137,22 @@ function looksRandom(pw: string): boolean {
     )
       return false;
   }
-  return true;
+  const lower = pw.toLowerCase();
+  const covered = new Uint8Array(pw.length);
+  const dict = words();
+  for (const v of lower === unl33t(lower) ? [lower] : [lower, unl33t(lower)]) {
+    for (let i = 0; i + 4 <= v.length; i++) {
+      for (let len = Math.min(16, v.length - i); len >= 4; len--) {
+        if (dict.has(v.slice(i, i + len))) {
+          covered.fill(1, i, i + len);
+          break;
+        }
+      }
+    }
+  }
+  const rest = [...pw].filter((_, i) => !covered[i]);
+  const base = Math.max(2, new Set(rest).size);
+  return rest.length * Math.log10(base) >= 14;
 }
 
 const cache = new Map<string, Assessment>();
@@ -187,7 +192,7 @@ export function assessPassword(pw: string, names: string[], rules: PasswordRules
         `only ${classes} character class${classes === 1 ? '' : 'es'} (need ${rules.min_classes}, or ${rules.passphrase_length}+ characters)`,
       );
     }
-    if (reasons.length === 0 && !looksRandom(pw)) {
+    if (reasons.length === 0 && !clearlyStrong(pw)) {
       const r = zxcvbn().check(pw.slice(0, 64), names);
       if (
         rules.common_check &&

@@ -46,7 +46,7 @@ export function isOutboundOnlyAuth(m: AsteriskModel, authName: string): boolean 
 
 /** identify sections that point at an endpoint. */
 export function identifiesFor(m: AsteriskModel, endpoint: string): ConfSection[] {
-  return m.pjsip.identifies.filter((i) => i.value('endpoint') === endpoint);
+  return m.pjsip.identifiesOf(endpoint);
 }
 
 /** The pjsip identify_by methods of an endpoint (default username,ip). */
@@ -65,8 +65,8 @@ export function identityNames(m: AsteriskModel, auth: ConfSection): string[] {
   const names = new Set<string>([auth.name]);
   const user = auth.value('username');
   if (user) names.add(user);
-  for (const ep of m.pjsip.endpoints) {
-    if (endpointAuthNames(ep).includes(auth.name)) {
+  for (const ep of m.pjsip.inboundUsers(auth.name)) {
+    {
       names.add(ep.name);
       const cid = ep.value('callerid');
       const num = cid ? /<([^>]+)>/.exec(cid)?.[1] : undefined;

@@ -62,6 +62,12 @@ export interface Pjsip {
   registrations: ConfSection[];
   acls: ConfSection[];
   global?: ConfSection;
+  /** Endpoints naming an auth section in `auth=` (inbound). */
+  inboundUsers(auth: string): ConfSection[];
+  /** Endpoints and registrations naming an auth section in `outbound_auth=`. */
+  outboundUsers(auth: string): ConfSection[];
+  /** identify sections pointing at an endpoint. */
+  identifiesOf(endpoint: string): ConfSection[];
 }
 
 export interface AsteriskModel extends ModelBase {
@@ -144,9 +150,27 @@ function buildPjsip(conf: ConfigFile | undefined): Pjsip {
   }
   const byType = (t: string) => groups.get(t) ?? [];
   const global = byType('global')[0];
+  const byName = new Map<string, ConfSection>();
+  for (const [type, list] of groups)
+    for (const s of list) if (!byName.has(`${type}\u0000${s.name}`)) byName.set(`${type}\u0000${s.name}`, s);
+  const index = (sections: ConfSection[], option: string) => {
+    const m = new Map<string, ConfSection[]>();
+    for (const s of sections) {
+      for (const v of s.all(option)) {
+        for (const name of splitList(v.value)) m.set(name, [...(m.get(name) ?? []), s]);
+      }
+    }
+    return m;
+  };
+  const inbound = index(byType('endpoint'), 'auth');
+  const outbound = index([...byType('endpoint'), ...byType('registration')], 'outbound_auth');
+  const idents = index(byType('identify'), 'endpoint');
   return {
     byType,
-    find: (type, name) => byType(type).find((s) => s.name === name),
+    find: (type, name) => byName.get(`${type}\u0000${name}`),
+    inboundUsers: (a) => inbound.get(a) ?? [],
+    outboundUsers: (a) => outbound.get(a) ?? [],
+    identifiesOf: (e) => idents.get(e) ?? [],
     endpoints: byType('endpoint'),
     auths: byType('auth'),
     aors: byType('aor'),
