@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { failsAt, runAudit } from '../audit/engine.js';
 import { HardlineError } from '../core/errors.js';
+import type { PbxKind } from '../core/rule.js';
 import type { Severity } from '../core/severity.js';
 import { type Format, render } from '../report/index.js';
 import { wantColor } from '../report/text.js';
@@ -13,11 +14,12 @@ export interface AuditCliOptions {
   failOn: Severity | 'none';
   rule?: string[];
   now?: string;
+  pbx?: PbxKind | 'auto';
 }
 
 /** `hardline audit`: returns the process exit code. */
 export async function auditCommand(pathArg: string | undefined, o: AuditCliOptions): Promise<number> {
-  const target = resolveTarget(pathArg, o.policy);
+  const target = resolveTarget(pathArg, o.policy, o.pbx ?? 'auto');
   const now = o.now ? new Date(o.now) : new Date();
   if (Number.isNaN(now.getTime())) throw new HardlineError('HL_ERR_USAGE', `--now ${o.now} is not a date`);
   const result = await runAudit({

@@ -1,3 +1,4 @@
+import { publicPart } from '../../net/cidrset.js';
 import { bindScopeOf, type CommonModel, lowestTlsVersion, type SrtpSetting } from '../common.js';
 import { resolveAcls } from './acl.js';
 import { type FreeswitchModel, type FsParam, fsFalse, fsTrue, profileTarget, userTarget } from './model.js';
@@ -75,7 +76,10 @@ export function freeswitchCommon(m: FreeswitchModel): CommonModel {
         ? {
             acl: {
               name: aclParam.value,
-              restricts: acl.length > 0 && acl.every((a) => a.origin !== 'unknown'),
+              restricts:
+                acl.length > 0 &&
+                acl.every((a) => a.origin !== 'unknown') &&
+                publicPart(acl.flatMap((a) => a.allowed)).length === 0,
               span: { file: aclParam.file, line: aclParam.line },
             },
           }

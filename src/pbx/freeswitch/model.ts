@@ -97,6 +97,8 @@ export interface AclList extends Span {
 export interface ConfigBlock extends Span {
   name: string;
   settings: ParamList;
+  /** The `<settings>` element (where a missing param belongs), else the configuration element. */
+  settingsAt: Span;
   el: XmlElement;
 }
 
@@ -191,7 +193,15 @@ export function loadFreeswitch(root: string): FreeswitchModel {
         });
         continue;
       }
-      configs.set(name, { name, settings: paramsOf(kid(c, 'settings')), el: c, file: c.file, line: c.line });
+      const st = kid(c, 'settings') ?? c;
+      configs.set(name, {
+        name,
+        settings: paramsOf(kid(c, 'settings')),
+        settingsAt: { file: st.file, line: st.line },
+        el: c,
+        file: c.file,
+        line: c.line,
+      });
     }
   }
 
