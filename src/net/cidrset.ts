@@ -83,6 +83,9 @@ export const NON_PUBLIC: Cidr[] = parseAll([
   'ff00::/8',
 ]);
 
+/** Addresses a packet can never come from (unspecified, multicast, reserved). */
+export const NEVER_SOURCE: Cidr[] = parseAll(['0.0.0.0/8', '224.0.0.0/3', '::/128', 'ff00::/8']);
+
 export const ALL_V4 = parseCidr('0.0.0.0/0')!;
 export const ALL_V6 = parseCidr('::/0')!;
 

@@ -1,7 +1,7 @@
 import type { PbxKind, Rule, RuleContext } from '../core/rule.js';
 import type { Span } from '../core/span.js';
 import { type Cidr, isLoopback, isUnspecified, parseCidr, parseIp } from '../net/address.js';
-import { publicPart, subtract } from '../net/cidrset.js';
+import { NEVER_SOURCE, publicPart, subtract } from '../net/cidrset.js';
 import type { Policy } from '../policy/schema.js';
 
 /**
@@ -158,7 +158,7 @@ export type Breadth = 'public' | 'private' | 'trusted';
  * extra private space (other VLANs, the whole of RFC 1918), `trusted` when it stays inside.
  */
 export function breadthOf(allowed: Cidr[], policy: Policy): { breadth: Breadth; beyond: Cidr[] } {
-  const beyond = subtract(allowed, trustedCidrs(policy));
+  const beyond = subtract(allowed, [...trustedCidrs(policy), ...NEVER_SOURCE]);
   if (beyond.length === 0) return { breadth: 'trusted', beyond };
   const pub = publicPart(beyond);
   return pub.length ? { breadth: 'public', beyond: pub } : { breadth: 'private', beyond };

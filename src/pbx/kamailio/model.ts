@@ -4,6 +4,7 @@ import type { Diagnostic } from '../../core/diagnostic.js';
 import type { ModelBase } from '../../core/rule.js';
 import type { Span } from '../../core/span.js';
 import { type Cidr, parseCidr, parseIp } from '../../net/address.js';
+import { type Guard, guardOfCall, guardsOfCond, isDestTarget } from './guards.js';
 import { type DefineInfo, KAMAILIO_ETC, lexKamailio, type Token } from './lexer.js';
 import {
   type Call,
@@ -42,10 +43,24 @@ export interface AddressRow extends Span {
   text: string;
 }
 
+/**
+ * One step of a route laid out in execution order. `guarded` is true when every path reaching the
+ * step passed some guard (see guards.ts: authentication, a source check, a destination chosen by
+ * the proxy, or an existing transaction). It is structural: `if (!auth_check(...)) { ...; exit; }`
+ * guards what follows it, a check inside one branch guards only that branch, and paths merging
+ * after an if are guarded only when all of them were.
+ */
 export type FlowEvent =
-  | { kind: 'call'; call: Call; route: string }
-  | { kind: 'cond'; cond: Cond; route: string }
-  | { kind: 'assign'; target: string; value: Cond; route: string; span: Span };
+  | { kind: 'call'; call: Call; route: string; guarded: boolean }
+  | {
+      kind: 'cond';
+      cond: Cond;
+      route: string;
+      guarded: boolean;
+      /** The branch taken when the condition holds ends the request (exit or drop). */
+      thenExits: boolean;
+    }
+  | { kind: 'assign'; target: string; value: Cond; route: string; span: Span; guarded: boolean };
 
 export interface KamailioModel extends ModelBase {
   kind: 'kamailio';
@@ -275,57 +290,109 @@ export function forEachCall(stmts: Stmt[], f: (c: Call) => void): void {
 const MAX_EVENTS = 200_000;
 const MAX_DEPTH = 30;
 
+/** Whether every path so far passed a guard. */
+type Scope = boolean;
+interface BlockResult {
+  /** Scope after the block, or null when control never continues past it. */
+  next: Scope | null;
+  /** Scope at each `return` inside the block. */
+  returns: Scope[];
+}
+
+const union = (a: Scope, b: Guard[]): Scope => a || b.length > 0;
+const intersect = (list: Scope[]): Scope => list.length > 0 && list.every(Boolean);
+
 function buildFlow(entry: RouteBlock, lookup: (name: string) => RouteBlock | undefined): FlowEvent[] {
   const out: FlowEvent[] = [];
   const stack: string[] = [];
   const entryName = entry.kind === 'request' ? 'request_route' : entry.name || `${entry.kind}_route`;
-  const callRoute = (name: string) => {
+  /** Inlines route(name); returns the guards certain when it returns, or null if it never does. */
+  const callRoute = (name: string, scope: Scope): Scope | null => {
     const r = lookup(name);
-    if (!r || stack.includes(name) || stack.length >= MAX_DEPTH) return;
+    if (!r || stack.includes(name) || stack.length >= MAX_DEPTH) return scope;
     stack.push(name);
-    walk(r.body, name);
+    const res = walk(r.body, name, scope);
     stack.pop();
+    const points = [...res.returns, ...(res.next !== null ? [res.next] : [])];
+    return points.length ? intersect(points) : null;
   };
-  const emitCalls = (calls: Call[], route: string) => {
+  /** Emits the calls of a condition or expression; route() calls in it are inlined. */
+  const emitCalls = (calls: Call[], route: string, scope: Scope) => {
     for (const c of calls) {
       if (out.length >= MAX_EVENTS) return;
-      out.push({ kind: 'call', call: c, route });
-      if (c.name === 'route' && c.args[0]) callRoute(c.args[0]);
+      out.push({ kind: 'call', call: c, route, guarded: scope });
+      if (c.name === 'route' && c.args[0]) callRoute(c.args[0], scope);
     }
   };
-  const walk = (stmts: Stmt[], route: string) => {
+  const walk = (stmts: Stmt[], route: string, scope: Scope): BlockResult => {
+    let cur: Scope | null = scope;
+    const returns: Scope[] = [];
     for (const s of stmts) {
-      if (out.length >= MAX_EVENTS) return;
+      if (cur === null || out.length >= MAX_EVENTS) break;
       switch (s.kind) {
-        case 'call':
-          emitCalls([s], route);
+        case 'call': {
+          out.push({ kind: 'call', call: s, route, guarded: cur });
+          if (s.name === 'route' && s.args[0]) cur = callRoute(s.args[0], cur);
+          else if (guardOfCall(s) === 'dest') cur = union(cur, ['dest']);
           break;
-        case 'if':
-          out.push({ kind: 'cond', cond: s.cond, route });
-          emitCalls(s.cond.calls, route);
-          walk(s.then, route);
-          walk(s.else, route);
+        }
+        case 'if': {
+          const g = guardsOfCond(s.cond);
+          out.push({ kind: 'cond', cond: s.cond, route, guarded: cur, thenExits: exits(s.then) });
+          emitCalls(s.cond.calls, route, cur);
+          const t = walk(s.then, route, union(cur, g.pos));
+          const e = walk(s.else, route, cur);
+          returns.push(...t.returns, ...e.returns);
+          if (t.next === null && e.next === null) cur = null;
+          else if (t.next === null) cur = union(e.next!, g.neg);
+          else if (e.next === null) cur = t.next;
+          else cur = intersect([t.next, e.next]);
           break;
+        }
         case 'loop':
-        case 'switch':
-          out.push({ kind: 'cond', cond: s.cond, route });
-          emitCalls(s.cond.calls, route);
-          walk(s.body, route);
+        case 'switch': {
+          const g = guardsOfCond(s.cond);
+          out.push({ kind: 'cond', cond: s.cond, route, guarded: cur, thenExits: false });
+          emitCalls(s.cond.calls, route, cur);
+          const b = walk(s.body, route, union(cur, g.pos));
+          returns.push(...b.returns);
           break;
+        }
         case 'assign':
-          out.push({ kind: 'assign', target: s.target, value: s.value, route, span: { file: s.file, line: s.line } });
-          emitCalls(s.value.calls, route);
+          out.push({
+            kind: 'assign',
+            target: s.target,
+            value: s.value,
+            route,
+            span: { file: s.file, line: s.line },
+            guarded: cur,
+          });
+          emitCalls(s.value.calls, route, cur);
+          if (isDestTarget(s.target)) cur = union(cur, ['dest']);
           break;
-        case 'block':
-          walk(s.body, route);
+        case 'block': {
+          const b = walk(s.body, route, cur);
+          returns.push(...b.returns);
+          cur = b.next;
           break;
+        }
         case 'control':
+          if (s.word === 'return') returns.push(cur);
+          if (s.word !== 'break') cur = null;
           break;
       }
     }
+    return { next: cur, returns };
   };
-  walk(entry.body, entryName);
+  walk(entry.body, entryName, false);
   return out;
+}
+
+/** Does a branch end processing (exit or drop at its top level or in a nested block)? */
+function exits(stmts: Stmt[]): boolean {
+  return stmts.some(
+    (s) => (s.kind === 'control' && (s.word === 'exit' || s.word === 'drop')) || (s.kind === 'block' && exits(s.body)),
+  );
 }
 
 function parseTlsCfg(text: string, file: string, diagnostics: Diagnostic[]): TlsConfig {
@@ -372,7 +439,8 @@ function parseAddressFile(text: string, file: string, diagnostics: Diagnostic[])
 
 /** Where a token's value was written: the define's line when it came from one. */
 export function originOf(tokens: Token[], fallback: Span): Span {
-  const d = tokens.find((t) => t.fromDefine && t.fromDefine.file)?.fromDefine;
+  // Defines from the policy (command line) have no line in the cfg: point at the use instead.
+  const d = tokens.find((t) => t.fromDefine && t.fromDefine.file && t.fromDefine.line > 0)?.fromDefine;
   return d ? { file: d.file, line: d.line } : fallback;
 }
 

@@ -15,6 +15,8 @@ export interface Call extends Span {
   args: string[];
   /** Argument tokens (for origin: a define). */
   argTokens: Token[][];
+  /** Inside a condition: the call's result is negated (`!f()`). */
+  negated?: boolean;
 }
 
 export interface Cond extends Span {
@@ -139,7 +141,11 @@ class Parser {
         this.route(ROUTE_WORDS[tok.value]!, tok);
         continue;
       }
-      if (tok.type === 'id' && (this.is('=', 1) || this.is('.', 1) || this.is(':', 1))) {
+      if (
+        tok.type === 'id' &&
+        (this.is('=', 1) || this.is('.', 1) || this.is(':', 1) || this.peek(1)?.type === 'string')
+      ) {
+        // `name = value`, `group.name = value desc "..."`, and `cfgengine "lua"` / `loadpath "..."`.
         this.global(tok);
         continue;
       }
@@ -410,7 +416,16 @@ function condOf(tokens: Token[], at: Span): Cond {
       cur.push(x);
     }
     if (cur.length || args.length) args.push(cur);
-    calls.push({ name: tok.value, args: args.map(tokText), argTokens: args, file: tok.file, line: tok.line });
+    const prev = tokens[k - 1];
+    const negated = prev?.type === 'punct' && prev.value === '!';
+    calls.push({
+      name: tok.value,
+      args: args.map(tokText),
+      argTokens: args,
+      file: tok.file,
+      line: tok.line,
+      ...(negated ? { negated } : {}),
+    });
   }
   const first = tokens[0];
   return {

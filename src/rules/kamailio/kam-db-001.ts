@@ -17,24 +17,28 @@ export default defineKamailioRule({
     refs: ['Kamailio etc/kamailio.cfg (DBURL)', 'Kamailio utils/kamctl/kamctlrc (DBRWPW)'],
   },
   messages: {
-    stock: 'database URL for {module} uses the stock password of user {user}',
-    weak: 'database URL for {module} has a weak password ({reasons})',
+    stock: 'database URL (used by {modules}) has the stock password of user {user}',
+    weak: 'database URL (used by {modules}) has a weak password ({reasons})',
   },
   check(m, ctx) {
-    const seen = new Set<string>();
+    // One finding per place the URL is written (a define used by several modules counts once).
+    const byPlace = new Map<string, ReturnType<typeof dbUrls>>();
     for (const u of dbUrls(m)) {
       const key = `${u.file}:${u.line}`;
-      if (seen.has(key)) continue;
+      byPlace.set(key, [...(byPlace.get(key) ?? []), u]);
+    }
+    for (const [key, uses] of byPlace) {
+      const u = uses[0]!;
       const stock = STOCK.has(u.password.toLowerCase());
       const a = stock ? undefined : assessPassword(u.password, [u.user, 'kamailio'], ctx.policy.credentials);
       if (!stock && !a?.weak) continue;
-      seen.add(key);
+      const modules = [...new Set(uses.map((x) => x.module))].join(', ');
       ctx.report({
         messageId: stock ? 'stock' : 'weak',
-        data: { module: u.module, user: u.user, reasons: a?.reasons.join('; ') ?? '' },
+        data: { modules, user: u.user, reasons: a?.reasons.join('; ') ?? '' },
         at: { file: u.file, line: u.line },
         target: `kamailio:db/${u.user}@${u.host || 'localhost'}`,
-        ...(key !== `${u.use.file}:${u.use.line}` ? { related: [u.use] } : {}),
+        related: uses.map((x) => x.use).filter((s) => `${s.file}:${s.line}` !== key),
         ...(stock ? {} : { severity: 'medium' as const }),
       });
     }

@@ -1,4 +1,5 @@
-import { kamailioCommon } from '../../pbx/kamailio/common.js';
+import { tlsEnabled } from '../../pbx/kamailio/common.js';
+import { kamTrue } from '../../pbx/kamailio/model.js';
 import { defineKamailioRule } from '../../pbx/kamailio/rule.js';
 
 export default defineKamailioRule({
@@ -12,17 +13,44 @@ export default defineKamailioRule({
     refs: ['Kamailio tls module README (verify_certificate, tls.cfg client profiles)'],
   },
   messages: {
-    noVerify: '{owner} does not verify the certificate of the servers Kamailio connects to ({setting})',
+    profile: 'tls.cfg [client:{domain}] does not verify the certificate of the servers Kamailio connects to ({how})',
+    noClient: '{file} has no [client:default] profile: outgoing TLS uses the module default, which does not verify certificates',
+    module: 'TLS is on but outgoing connections do not verify certificates ({how})',
   },
   check(m, ctx) {
-    for (const t of kamailioCommon(m).tls) {
-      if (t.role === 'server' || t.verifyPeer) continue;
-      ctx.report({
-        messageId: 'noVerify',
-        data: { owner: t.owner, setting: t.role === 'client' && m.tls ? 'verify_certificate not yes' : 'verify_certificate off (default)' },
-        at: { file: t.file, line: t.line },
-        target: t.owner,
-      });
+    if (!tlsEnabled(m)) return;
+    const modVerify = m.modparam('tls', 'verify_certificate');
+    if (m.tls) {
+      for (const p of m.tls.profiles) {
+        if (p.role !== 'client') continue;
+        const v = p.params.get('verify_certificate');
+        const vc = p.params.get('verify_client');
+        if (v ? kamTrue(v.value) : vc ? false : kamTrue(modVerify?.value)) continue;
+        const at = v ?? p;
+        ctx.report({
+          messageId: 'profile',
+          data: { domain: p.domain, how: v ? `verify_certificate = ${v.value}` : 'verify_certificate unset, default off' },
+          at: { file: at.file, line: at.line },
+          target: `kamailio:tls/client:${p.domain}`,
+        });
+      }
+      if (!m.tls.profiles.some((p) => p.role === 'client' && p.domain === 'default') && !kamTrue(modVerify?.value)) {
+        ctx.report({
+          messageId: 'noClient',
+          data: { file: m.tls.file },
+          at: { file: m.tls.file, line: 1 },
+          target: 'kamailio:tls/client:default',
+        });
+      }
+      return;
     }
+    if (kamTrue(modVerify?.value)) return;
+    const at = modVerify ?? m.global('enable_tls')!;
+    ctx.report({
+      messageId: 'module',
+      data: { how: modVerify ? `verify_certificate ${modVerify.value}` : 'verify_certificate unset, default off' },
+      at: { file: at.file, line: at.line },
+      target: 'kamailio:tls/client:default',
+    });
   },
 });
