@@ -8,7 +8,11 @@ import { fsTrue } from './model.js';
  * engine and an expression that does not compile is treated as "unknown" (never as a match).
  */
 
-/** Dialled forms of one international number: NANP 011, ITU 00, E.164 +, with a 9 outside line. */
+/**
+ * Dialled forms of one international number: NANP 011, ITU 00, E.164 +, with a 9 outside line.
+ * A European national pattern such as `^0[1-9]\d+$` also accepts the 011 form; such a route
+ * counts as reaching abroad for a North American caller, which it does when the trunk is NANP.
+ */
 export const INTERNATIONAL_SAMPLES = [
   '011442071838750',
   '00442071838750',
