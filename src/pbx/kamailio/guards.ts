@@ -68,9 +68,10 @@ export function guardOfCall(c: Call): Guard | undefined {
 }
 
 /**
- * Guards a condition establishes: `pos` hold inside the branch taken when it is true
- * (`if (lookup("location")) {...}`), `neg` hold after the if when that branch ends the request
- * (`if (!auth_check(...)) { auth_challenge(...); exit; }`, `if (uri!=myself) { 403; exit; }`).
+ * Guards a condition establishes: `pos` hold where it is true (`if (lookup("location")) {...}`),
+ * `neg` where it is false, i.e. in the else branch and after an if whose then branch ends the
+ * request (`if (!auth_check(...)) { auth_challenge(...); exit; }`, `if (uri!=myself) { 403; exit; }`,
+ * `if (!ds_select_dst(1, "4")) { ... }`).
  */
 export function guardsOfCond(c: Cond): { pos: Guard[]; neg: Guard[] } {
   const pos: Guard[] = [];

@@ -340,11 +340,14 @@ function buildFlow(entry: RouteBlock, lookup: (name: string) => RouteBlock | und
           const g = guardsOfCond(s.cond);
           out.push({ kind: 'cond', cond: s.cond, route, guarded: cur, thenExits: exits(s.then) });
           emitCalls(s.cond.calls, route, cur);
+          // `pos` guards hold where the condition is true, `neg` guards (negated checks such as
+          // `!auth_check(...)`, `uri!=myself`) where it is false: the else branch and, when the
+          // then branch ends the request, everything after the if.
           const t = walk(s.then, route, union(cur, g.pos));
-          const e = walk(s.else, route, cur);
+          const e = walk(s.else, route, union(cur, g.neg));
           returns.push(...t.returns, ...e.returns);
           if (t.next === null && e.next === null) cur = null;
-          else if (t.next === null) cur = union(e.next!, g.neg);
+          else if (t.next === null) cur = e.next;
           else if (e.next === null) cur = t.next;
           else cur = intersect([t.next, e.next]);
           break;
