@@ -21,7 +21,7 @@ export default defineFreeswitchRule({
     if (!esl || !m.moduleLoaded('mod_event_socket')) return;
     const pw = esl.settings.get('password');
     if (!pw || pw.value.includes('$${')) return;
-    const a = assessPassword(pw.value, ['cluecon', 'freeswitch'], ctx.policy.credentials);
+    const a = assessPassword(pw.value, [], ctx.policy.credentials);
     if (!a.weak) return;
     const ip = esl.settings.get('listen-ip');
     const scope = ip ? scopeOfFs(ip.value) : 'loopback';
