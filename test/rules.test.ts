@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadRules } from '../src/rules/index.js';
 import { fixtureDir } from '../src/report/ruledoc.js';
+import { loadRules } from '../src/rules/index.js';
 import { audit, expectations, FIXTURES, findingKeys, ROOT } from './helpers.js';
 
 /**

@@ -44,15 +44,24 @@ export function resolveTarget(
   }
   const policy = policyFile ? loadPolicyFile(policyFile) : defaultPolicy();
   const detected = detectPbxKinds(dir);
-  const named = policy.policy.pbxs.find((p) => path.resolve(path.dirname(policyFile ?? dir), p.config) === dir);
+  const named = policy.policy.pbxs.find(
+    (p) => path.resolve(path.dirname(policyFile ?? dir), p.config) === dir,
+  );
   let ownKind: PbxKind | undefined;
   if (detected.length > 0 || (pbx !== 'auto' && policy.policy.pbxs.length === 0)) {
     if (pbx !== 'auto') ownKind = pbx;
     else if (named) ownKind = named.kind;
     else if (detected.length > 1) {
-      throw new HardlineError('HL_ERR_PBX_AMBIGUOUS', `${given} looks like more than one PBX (${detected.join(', ')})`, [
-        { message: `marker files of ${detected.join(' and ')} are all present`, hint: `choose one with --pbx ${detected.join('|')}` },
-      ]);
+      throw new HardlineError(
+        'HL_ERR_PBX_AMBIGUOUS',
+        `${given} looks like more than one PBX (${detected.join(', ')})`,
+        [
+          {
+            message: `marker files of ${detected.join(' and ')} are all present`,
+            hint: `choose one with --pbx ${detected.join('|')}`,
+          },
+        ],
+      );
     } else ownKind = detected[0];
   }
   let sources: AuditSource[];

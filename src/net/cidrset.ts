@@ -128,6 +128,12 @@ export function allowedByLongestPrefix(
     const overriders = decided(n, i).map((m) => m.cidr);
     allowed.push(...subtract([n.cidr], overriders));
   });
-  if (defaultAllow) allowed.push(...subtract([ALL_V4, ALL_V6], nodes.map((n) => n.cidr)));
+  if (defaultAllow)
+    allowed.push(
+      ...subtract(
+        [ALL_V4, ALL_V6],
+        nodes.map((n) => n.cidr),
+      ),
+    );
   return allowed;
 }

@@ -36,7 +36,10 @@ export const pbxSchema = z
       .array(
         z
           .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/, 'expected a define such as WITH_AUTH or DBURL="mysql://..."'),
+          .regex(
+            /^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/,
+            'expected a define such as WITH_AUTH or DBURL="mysql://..."',
+          ),
       )
       .optional(),
   })

@@ -11,7 +11,7 @@ describe('common (cross-PBX) model and rules', () => {
   it('every PBX kind provides the common part', () => {
     for (const [kind, dir] of [
       ['asterisk', path.join(EXAMPLE, 'asterisk')],
-      ['freeswitch', path.join(FIXTURES, 'common', 'HL-MGMT-001', 'bad-freeswitch')],
+      ['freeswitch', path.join(FIXTURES, 'common', 'HL-MGMT-001', 'bad')],
       ['kamailio', path.join(FIXTURES, 'kamailio-hardened')],
     ] as const) {
       const m = loadModel(kind, dir);
@@ -49,10 +49,10 @@ describe('common (cross-PBX) model and rules', () => {
     );
     const fs = r.findings.find((f) => f.source === 'pbx')!;
     assert.match(fs.message, /edge:kamailio:db\/kamailio@db\.internal/);
-    assert.deepEqual(
-      fs.related?.map((s) => `${s.file}:${s.line}`).sort(),
-      ['asterisk/manager.conf:6', 'edge/kamailio.cfg:73'],
-    );
+    assert.deepEqual(fs.related?.map((s) => `${s.file}:${s.line}`).sort(), [
+      'asterisk/manager.conf:6',
+      'edge/kamailio.cfg:73',
+    ]);
     // The shared secret itself is in no message, target or related span.
     assert.doesNotMatch(JSON.stringify(r.findings), /Gx7!pLq2/);
     assert.deepEqual(r.rulesRun, ['HL-CRED-001']);

@@ -16,11 +16,18 @@ function hardline(args: string[]) {
 }
 
 const NOW = ['--now', '2026-11-24T12:00:00Z'];
-const json = (out: string) => JSON.parse(out) as { sources: { kind: string; name: string }[]; findings: { ruleId: string }[] };
+const json = (out: string) =>
+  JSON.parse(out) as { sources: { kind: string; name: string }[]; findings: { ruleId: string }[] };
 
 describe('hardline audit --pbx and policy defines (CLI)', () => {
   it('detects FreeSWITCH and Kamailio folders by their marker files (--pbx auto)', () => {
-    const fs = hardline(['audit', path.join(FIXTURES, 'freeswitch', 'FS-SIP-001', 'bad'), '--format', 'json', ...NOW]);
+    const fs = hardline([
+      'audit',
+      path.join(FIXTURES, 'freeswitch', 'FS-SIP-001', 'bad'),
+      '--format',
+      'json',
+      ...NOW,
+    ]);
     assert.equal(fs.code, 0, fs.err);
     assert.equal(json(fs.out).sources[0]?.kind, 'freeswitch');
     const kam = hardline(['audit', path.join(FIXTURES, 'kamailio-hardened'), '--format', 'json', ...NOW]);
@@ -54,19 +61,26 @@ describe('hardline audit --pbx and policy defines (CLI)', () => {
   it('passes policy defines to Kamailio as if given with -A', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hl-def-'));
     mkdirSync(path.join(dir, 'edge'));
-    cpSync(path.join(FIXTURES, 'kamailio', 'KAM-AUTH-001', 'good'), path.join(dir, 'edge'), { recursive: true });
+    cpSync(path.join(FIXTURES, 'kamailio', 'KAM-AUTH-001', 'good'), path.join(dir, 'edge'), {
+      recursive: true,
+    });
     // Make the auth block conditional, as the stock cfg does with WITH_AUTH.
     const cfg = path.join(dir, 'edge', 'kamailio.cfg');
     const text = readFileSync(cfg, 'utf8');
     writeFileSync(
       cfg,
-      text.replace('route[AUTH] {\n', 'route[AUTH] {\n#!ifdef WITH_AUTH\n').replace(
-        '\tif (from_uri != myself && uri != myself) {',
-        '#!endif\n\tif (from_uri != myself && uri != myself) {',
-      ),
+      text
+        .replace('route[AUTH] {\n', 'route[AUTH] {\n#!ifdef WITH_AUTH\n')
+        .replace(
+          '\tif (from_uri != myself && uri != myself) {',
+          '#!endif\n\tif (from_uri != myself && uri != myself) {',
+        ),
     );
     const policy = (defines: string) =>
-      writeFileSync(path.join(dir, 'hardline.yaml'), `version: 1\npbxs:\n  - name: edge\n    kind: kamailio\n    config: edge\n${defines}`);
+      writeFileSync(
+        path.join(dir, 'hardline.yaml'),
+        `version: 1\npbxs:\n  - name: edge\n    kind: kamailio\n    config: edge\n${defines}`,
+      );
     policy('');
     const without = json(hardline(['audit', dir, '--rule', 'KAM-AUTH-001', '--format', 'json', ...NOW]).out);
     assert.deepEqual(

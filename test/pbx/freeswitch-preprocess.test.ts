@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { preprocessFreeswitch } from '../../src/pbx/freeswitch/preprocess.js';
 import { loadFreeswitch } from '../../src/pbx/freeswitch/model.js';
+import { preprocessFreeswitch } from '../../src/pbx/freeswitch/preprocess.js';
 import { parseXml } from '../../src/pbx/freeswitch/xml.js';
 
 /** Writes a FreeSWITCH configuration folder from a map of relative paths to contents. */
@@ -78,7 +78,8 @@ describe('FreeSWITCH pre-processor', () => {
 
   it('drops whole lines holding <include>, </include> or <?, and lines mentioning X-PRE-PROCESS without <', () => {
     const dir = conf({
-      'vars.xml': '<include><X-PRE-PROCESS cmd="set" data="lost=1"/>\n<?xml version="1.0"?>\n<!-- see X-PRE-PROCESS docs -->\n</include>\n',
+      'vars.xml':
+        '<include><X-PRE-PROCESS cmd="set" data="lost=1"/>\n<?xml version="1.0"?>\n<!-- see X-PRE-PROCESS docs -->\n</include>\n',
     });
     const r = preprocessFreeswitch(dir);
     // The first line has <include>: FreeSWITCH drops it before looking for the directive.
@@ -144,13 +145,18 @@ describe('FreeSWITCH pre-processor', () => {
   it('reports include cycles, missing files and malformed XML with file:line instead of throwing', () => {
     const dir = conf({
       'freeswitch.xml': MAIN,
-      'vars.xml': '<include>\n  <X-PRE-PROCESS cmd="include" data="loop.xml"/>\n  <X-PRE-PROCESS cmd="include" data="nope.xml"/>\n</include>\n',
+      'vars.xml':
+        '<include>\n  <X-PRE-PROCESS cmd="include" data="loop.xml"/>\n  <X-PRE-PROCESS cmd="include" data="nope.xml"/>\n</include>\n',
       'loop.xml': '<include>\n  <X-PRE-PROCESS cmd="include" data="vars.xml"/>\n</include>\n',
-      'directory/default.xml': '<include>\n  <domain name="d">\n    <user id="1000">\n  </domain>\n</include>\n',
+      'directory/default.xml':
+        '<include>\n  <domain name="d">\n    <user id="1000">\n  </domain>\n</include>\n',
     });
     const m = loadFreeswitch(dir);
     const codes = m.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}`);
-    assert.ok(codes.includes('include-cycle vars.xml:1') || codes.some((c) => c.startsWith('include-cycle')), codes.join('\n'));
+    assert.ok(
+      codes.includes('include-cycle vars.xml:1') || codes.some((c) => c.startsWith('include-cycle')),
+      codes.join('\n'),
+    );
     assert.ok(codes.includes('include-missing vars.xml:3'), codes.join('\n'));
     const xml = m.diagnostics.find((d) => d.code === 'xml');
     assert.ok(xml, 'malformed XML is a diagnostic');
@@ -162,7 +168,8 @@ describe('FreeSWITCH pre-processor', () => {
   it('assumes the stock layout when freeswitch.xml is missing and says so', () => {
     const dir = conf({
       'vars.xml': '<include>\n  <X-PRE-PROCESS cmd="set" data="domain=example.com"/>\n</include>\n',
-      'directory/default.xml': '<include>\n  <domain name="$${domain}">\n    <user id="1000"/>\n  </domain>\n</include>\n',
+      'directory/default.xml':
+        '<include>\n  <domain name="$${domain}">\n    <user id="1000"/>\n  </domain>\n</include>\n',
     });
     const m = loadFreeswitch(dir);
     assert.equal(m.domains[0]?.name, 'example.com');

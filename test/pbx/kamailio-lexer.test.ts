@@ -79,7 +79,8 @@ describe('Kamailio pre-processor and lexer', () => {
 
   it('follows include_file and import_file (an import that is missing is fine), relative to the including file', () => {
     const dir = cfg({
-      'kamailio.cfg': '#!include_file "sub/a.cfg"\nimport_file "missing.cfg"\ninclude_file "/etc/kamailio/b.cfg"\n',
+      'kamailio.cfg':
+        '#!include_file "sub/a.cfg"\nimport_file "missing.cfg"\ninclude_file "/etc/kamailio/b.cfg"\n',
       'sub/a.cfg': 'a=1\n#!import_file "c.cfg"\n',
       'sub/c.cfg': 'c=1\n',
       'b.cfg': 'b=1\n',
@@ -116,12 +117,18 @@ describe('Kamailio pre-processor and lexer', () => {
         '#!endif',
       ].join('\n'),
     });
-    assert.deepEqual(globals(dir), ['dburl=mysql://k:s3cret@h/k', 'ip=192.0.2.7', 'listen=udp:192.0.2.7:5060', 'new=yes']);
+    assert.deepEqual(globals(dir), [
+      'dburl=mysql://k:s3cret@h/k',
+      'ip=192.0.2.7',
+      'listen=udp:192.0.2.7:5060',
+      'new=yes',
+    ]);
   });
 
   it('remembers where a define was written for tokens that came from it', () => {
     const dir = cfg({
-      'kamailio.cfg': '#!define DBURL "mysql://kamailio:kamailiorw@localhost/kamailio"\nloadmodule "auth_db.so"\nmodparam("auth_db", "db_url", DBURL)\n',
+      'kamailio.cfg':
+        '#!define DBURL "mysql://kamailio:kamailiorw@localhost/kamailio"\nloadmodule "auth_db.so"\nmodparam("auth_db", "db_url", DBURL)\n',
     });
     const lex = lexKamailio(path.join(dir, 'kamailio.cfg'), dir);
     const tok = lex.tokens.find((t) => t.type === 'string' && t.value.startsWith('mysql:'))!;

@@ -66,7 +66,9 @@ describe('Kamailio model', () => {
 
   it('lays routes out in execution order with route() inlined once per call chain (recursion stops)', () => {
     const m = loadKamailio(cfg({ 'kamailio.cfg': ROUTES }));
-    const calls = m.flow(m.route('request')!).flatMap((e) => (e.kind === 'call' ? [`${e.call.name}@${e.route}`] : []));
+    const calls = m
+      .flow(m.route('request')!)
+      .flatMap((e) => (e.kind === 'call' ? [`${e.call.name}@${e.route}`] : []));
     assert.deepEqual(calls, [
       'route@request_route',
       'is_method@CHECK',
@@ -88,8 +90,15 @@ describe('Kamailio model', () => {
     assert.equal(at('www_challenge').guarded, false, 'inside the failed-auth branch nothing is guarded');
     assert.equal(at('save').guarded, true, 'after if (!www_authorize) { exit }');
     assert.equal(at('t_relay').guarded, true, 'after if (uri != myself) { 403; exit }');
-    const open = loadKamailio(cfg({ 'kamailio.cfg': 'request_route {\n if (is_method("INVITE")) { lookup("location"); }\n t_relay();\n}\n' }));
-    const relay = open.flow(open.route('request')!).find((e) => e.kind === 'call' && e.call.name === 't_relay')!;
+    const open = loadKamailio(
+      cfg({
+        'kamailio.cfg':
+          'request_route {\n if (is_method("INVITE")) { lookup("location"); }\n t_relay();\n}\n',
+      }),
+    );
+    const relay = open
+      .flow(open.route('request')!)
+      .find((e) => e.kind === 'call' && e.call.name === 't_relay')!;
     assert.equal(relay.guarded, false, 'a lookup on one branch only does not guard the merge');
   });
 
@@ -120,16 +129,31 @@ describe('Kamailio model', () => {
 
   it('finds the cfg under another name and says when routing is in a KEMI script', () => {
     const m = loadKamailio(
-      cfg({ 'edge.cfg': '#!KAMAILIO\nloadmodule "app_jsdt.so"\ncfgengine "jsdt"\n', 'tls.cfg': '[server:default]\n' }),
+      cfg({
+        'edge.cfg': '#!KAMAILIO\nloadmodule "app_jsdt.so"\ncfgengine "jsdt"\n',
+        'tls.cfg': '[server:default]\n',
+      }),
     );
     assert.equal(m.mainFile, 'edge.cfg');
     assert.equal(m.kemi?.engine, 'jsdt');
     assert.ok(m.blindSpots.some((b) => b.includes('KEMI')));
   });
 
-  it('parses the stock kamailio.cfg of the installed package with every feature switched on', { skip: !existsSync('/etc/kamailio/kamailio.cfg') && 'kamailio is not installed' }, () => {
+  it('parses the stock kamailio.cfg of the installed package with every feature switched on', {
+    skip: !existsSync('/etc/kamailio/kamailio.cfg') && 'kamailio is not installed',
+  }, () => {
     const m = loadKamailio('/etc/kamailio', {
-      defines: ['WITH_AUTH', 'WITH_MYSQL', 'WITH_IPAUTH', 'WITH_NAT', 'WITH_TLS', 'WITH_ANTIFLOOD', 'WITH_JSONRPC', 'WITH_PRESENCE', 'WITH_USRLOCDB'],
+      defines: [
+        'WITH_AUTH',
+        'WITH_MYSQL',
+        'WITH_IPAUTH',
+        'WITH_NAT',
+        'WITH_TLS',
+        'WITH_ANTIFLOOD',
+        'WITH_JSONRPC',
+        'WITH_PRESENCE',
+        'WITH_USRLOCDB',
+      ],
     });
     assert.deepEqual(m.diagnostics, []);
     assert.ok(m.route('event', 'xhttp:request'));

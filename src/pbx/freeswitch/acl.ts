@@ -58,7 +58,10 @@ export function resolveAcl(m: FreeswitchModel, name: string): AclResolution {
       else if (node.domain !== undefined) {
         const dom = m.domains.find((d) => d.name === node.domain);
         for (const u of dom?.users ?? []) {
-          for (const part of (u.cidr ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+          for (const part of (u.cidr ?? '')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)) {
             const c = parseCidr(part);
             if (!c) continue;
             nodes.push({ cidr: c, allow: node.allow });
@@ -67,7 +70,13 @@ export function resolveAcl(m: FreeswitchModel, name: string): AclResolution {
         }
       }
     }
-    return { name: n, allowed: allowedByLongestPrefix(nodes, list.defaultAllow), origin: 'acl.conf', list, userSpans };
+    return {
+      name: n,
+      allowed: allowedByLongestPrefix(nodes, list.defaultAllow),
+      origin: 'acl.conf',
+      list,
+      userSpans,
+    };
   }
   if (n.includes('/')) {
     const cidrs = n

@@ -10,7 +10,11 @@ export const FS_DEFAULT_TLS_VERSION = 'tlsv1,tlsv1.1,tlsv1.2';
 /** The shared part of the model (see src/pbx/common.ts) from a FreeSWITCH configuration. */
 export function freeswitchCommon(m: FreeswitchModel): CommonModel {
   const c: CommonModel = { secrets: [], tls: [], srtp: [], management: [] };
-  const push = (purpose: CommonModel['secrets'][number]['purpose'], owner: string, p: FsParam | undefined) => {
+  const push = (
+    purpose: CommonModel['secrets'][number]['purpose'],
+    owner: string,
+    p: FsParam | undefined,
+  ) => {
     if (p && p.value !== '' && !hasRuntimeRef(p.value))
       c.secrets.push({ purpose, owner, value: p.value, file: p.file, line: p.line });
   };
@@ -19,11 +23,14 @@ export function freeswitchCommon(m: FreeswitchModel): CommonModel {
     push('voicemail', userTarget(u), u.param('vm-password'));
   }
   for (const p of m.profiles)
-    for (const g of p.gateways) push('sip-outbound', `freeswitch:gateway/${g.name}`, g.params.get('password'));
+    for (const g of p.gateways)
+      push('sip-outbound', `freeswitch:gateway/${g.name}`, g.params.get('password'));
   const esl = m.configs.get('event_socket.conf');
-  if (esl && m.moduleLoaded('mod_event_socket')) push('management', 'freeswitch:event_socket', esl.settings.get('password'));
+  if (esl && m.moduleLoaded('mod_event_socket'))
+    push('management', 'freeswitch:event_socket', esl.settings.get('password'));
   const rpc = m.configs.get('xml_rpc.conf');
-  if (rpc && m.moduleLoaded('mod_xml_rpc')) push('management', 'freeswitch:xml_rpc', rpc.settings.get('auth-pass'));
+  if (rpc && m.moduleLoaded('mod_xml_rpc'))
+    push('management', 'freeswitch:xml_rpc', rpc.settings.get('auth-pass'));
 
   for (const p of m.profiles) {
     const tls = p.params.get('tls');
@@ -54,7 +61,11 @@ export function freeswitchCommon(m: FreeswitchModel): CommonModel {
     c.srtp.push({
       owner: userTarget(u),
       mode,
-      text: v ? `rtp_secure_media=${v.value}` : text !== undefined ? `rtp_secure_media=${text} (global)` : 'rtp_secure_media unset (plain RTP)',
+      text: v
+        ? `rtp_secure_media=${v.value}`
+        : text !== undefined
+          ? `rtp_secure_media=${text} (global)`
+          : 'rtp_secure_media unset (plain RTP)',
       defaulted: text === undefined,
       file: at.file,
       line: at.line,

@@ -25,18 +25,43 @@ export function userCredential(m: FreeswitchModel, u: FsUser, policy: Policy): U
   const def = m.globals.get('default_password');
   let c: UserCredential;
   if (pw && pw.value !== '' && hasRuntimeRef(pw.value)) {
-    c = { kind: 'runtime', param: pw, fromDefault: false, assessment: { weak: false, reasons: [] }, emptyForbidden };
+    c = {
+      kind: 'runtime',
+      param: pw,
+      fromDefault: false,
+      assessment: { weak: false, reasons: [] },
+      emptyForbidden,
+    };
   } else if (pw && pw.value !== '') {
-    const fromDefault = pw.vars.includes('default_password') || (def !== undefined && !def.runtime && def.value === pw.value);
+    const fromDefault =
+      pw.vars.includes('default_password') || (def !== undefined && !def.runtime && def.value === pw.value);
     const names = [u.id, ...(u.numberAlias ? [u.numberAlias] : []), u.domain.split('.')[0] ?? ''];
     const a = assessPassword(pw.value, names.filter(Boolean), policy.credentials);
     const reasons = [...a.reasons];
     if (fromDefault) reasons.unshift('it is the vars.xml default_password');
-    c = { kind: 'password', param: pw, fromDefault, assessment: { weak: a.weak || fromDefault, reasons }, emptyForbidden };
+    c = {
+      kind: 'password',
+      param: pw,
+      fromDefault,
+      assessment: { weak: a.weak || fromDefault, reasons },
+      emptyForbidden,
+    };
   } else if (a1 && a1.value !== '') {
-    c = { kind: 'a1-hash', param: a1, fromDefault: false, assessment: { weak: false, reasons: [] }, emptyForbidden };
+    c = {
+      kind: 'a1-hash',
+      param: a1,
+      fromDefault: false,
+      assessment: { weak: false, reasons: [] },
+      emptyForbidden,
+    };
   } else {
-    c = { kind: 'none', ...(pw ? { param: pw } : {}), fromDefault: false, assessment: { weak: true, reasons: ['no password and no a1-hash'] }, emptyForbidden };
+    c = {
+      kind: 'none',
+      ...(pw ? { param: pw } : {}),
+      fromDefault: false,
+      assessment: { weak: true, reasons: ['no password and no a1-hash'] },
+      emptyForbidden,
+    };
   }
   cache.set(u, c);
   return c;

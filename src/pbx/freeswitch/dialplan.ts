@@ -65,7 +65,7 @@ export function actionPaths(ext: DpExtension): PathStep[] {
   // Sibling conditions of an extension are ANDed: actions of a later condition require the
   // earlier ones (with their default break=on-false) to match too.
   const top = ext.conditions;
-  top.forEach((c, i) => walk(c, top.slice(0, i)));
+  for (const [i, c] of top.entries()) walk(c, top.slice(0, i));
   return out;
 }
 
@@ -94,8 +94,7 @@ export function internationalMatches(conditions: DpCondition[]): string[] {
 /** Conditions in the chain that test `${toll_allow}` (FusionPBX / stock style toll restriction). */
 export function tollGate(conditions: DpCondition[]): DpCondition | undefined {
   return conditions.find(
-    (c) =>
-      /toll_allow/i.test(c.field ?? '') || c.regexes.some((r) => /toll_allow/i.test(r.field)),
+    (c) => /toll_allow/i.test(c.field ?? '') || c.regexes.some((r) => /toll_allow/i.test(r.field)),
   );
 }
 
@@ -103,7 +102,9 @@ export function tollGate(conditions: DpCondition[]): DpCondition | undefined {
 export function isExternalDial(m: FreeswitchModel, a: DpAction): boolean {
   if (!/^(bridge|originate)$/i.test(a.application)) return false;
   if (/sofia\/gateway\//i.test(a.data)) return true;
-  const external = m.profiles.filter((p) => p.gateways.length > 0 || /external/i.test(p.name)).map((p) => p.name);
+  const external = m.profiles
+    .filter((p) => p.gateways.length > 0 || /external/i.test(p.name))
+    .map((p) => p.name);
   return external.some((p) => new RegExp(`sofia/${escapeRe(p)}/[^/]*@`, 'i').test(a.data));
 }
 
@@ -154,7 +155,11 @@ export interface InternationalRoute {
  * International-capable gateway routes reachable from a context, following transfers to other
  * contexts (bounded: each context once). A transfer only passes on numbers it matched itself.
  */
-export function internationalRoutes(m: FreeswitchModel, start: string, maxContexts = 50): InternationalRoute[] {
+export function internationalRoutes(
+  m: FreeswitchModel,
+  start: string,
+  maxContexts = 50,
+): InternationalRoute[] {
   const out: InternationalRoute[] = [];
   const seen = new Set<string>();
   const queue: { ctx: string; via: string[]; samples: string[] }[] = [
@@ -170,7 +175,8 @@ export function internationalRoutes(m: FreeswitchModel, start: string, maxContex
       for (const step of actionPaths(ext)) {
         if (!isExternalDial(m, step.action)) continue;
         const hits = samples.filter((s) => chainMatches(step.conditions, s) === true);
-        if (hits.length) out.push({ step, samples: hits, gated: tollGate(step.conditions) !== undefined, via });
+        if (hits.length)
+          out.push({ step, samples: hits, gated: tollGate(step.conditions) !== undefined, via });
       }
     }
     for (const h of handoffs(ctx)) {

@@ -25,7 +25,8 @@ export class ParamList {
   /** The effective value: the last one set, as FreeSWITCH modules read params in order. */
   get(name: string): FsParam | undefined {
     const n = name.toLowerCase();
-    for (let i = this.items.length - 1; i >= 0; i--) if (this.items[i]!.name.toLowerCase() === n) return this.items[i];
+    for (let i = this.items.length - 1; i >= 0; i--)
+      if (this.items[i]!.name.toLowerCase() === n) return this.items[i];
     return undefined;
   }
   value(name: string): string | undefined {
@@ -225,7 +226,13 @@ export function loadFreeswitch(root: string): FreeswitchModel {
     const name = attr(p, 'name') ?? '';
     const gateways: FsGateway[] = [];
     for (const g of descendants(kid(p, 'gateways'), 'gateway')) {
-      gateways.push({ name: attr(g, 'name') ?? '', profile: name, params: paramsOf(g), file: g.file, line: g.line });
+      gateways.push({
+        name: attr(g, 'name') ?? '',
+        profile: name,
+        params: paramsOf(g),
+        file: g.file,
+        line: g.line,
+      });
     }
     profiles.push({ name, params: paramsOf(kid(p, 'settings')), gateways, file: p.file, line: p.line });
   }
@@ -241,7 +248,10 @@ export function loadFreeswitch(root: string): FreeswitchModel {
       const host = attr(n, 'host');
       const domain = attr(n, 'domain');
       if (cidrText !== undefined) {
-        for (const part of cidrText.split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const part of cidrText
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           const c = parseCidr(part);
           if (c && part.includes('/')) nodes.push({ allow, text: part, cidr: c, ...at });
           else
@@ -395,7 +405,10 @@ function buildCondition(c: XmlElement): DpCondition {
   return {
     ...(field !== undefined ? { field } : {}),
     ...(expression !== undefined ? { expression } : {}),
-    regexes: kids(c, 'regex').map((r) => ({ field: attr(r, 'field') ?? '', expression: attr(r, 'expression') ?? '' })),
+    regexes: kids(c, 'regex').map((r) => ({
+      field: attr(r, 'field') ?? '',
+      expression: attr(r, 'expression') ?? '',
+    })),
     actions,
     children: kids(c, 'condition').map(buildCondition),
     file: c.file,
@@ -458,5 +471,5 @@ export function profileTarget(p: SipProfile): string {
 
 /** Where a global variable is set, for messages: `vars.xml:12`. */
 export function globalWhere(g: GlobalVar | undefined): string {
-  return g && g.file ? `${g.file}:${g.line}` : 'FreeSWITCH core';
+  return g?.file ? `${g.file}:${g.line}` : 'FreeSWITCH core';
 }

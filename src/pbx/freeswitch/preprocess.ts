@@ -197,7 +197,12 @@ class Preprocessor {
     let inHashComment = false;
     for (let i = 0; i < src.length; i++) {
       if (this.lines.length > MAX_LINES) {
-        this.diag({ file, line: i + 1 }, 'error', 'too-large', 'configuration exceeds 2,000,000 lines; stopped');
+        this.diag(
+          { file, line: i + 1 },
+          'error',
+          'too-large',
+          'configuration exceeds 2,000,000 lines; stopped',
+        );
         break;
       }
       const raw = src[i]!;
@@ -259,20 +264,38 @@ class Preprocessor {
   private xPreProcess(tag: string, cwd: string, at: Span, depth: number): void {
     const lower = tag.toLowerCase();
     let p = lower.indexOf('cmd');
-    if (p < 0) return this.malformed(at);
+    if (p < 0) {
+      this.malformed(at);
+      return;
+    }
     p = tag.indexOf('=', p);
-    if (p < 0) return this.malformed(at);
+    if (p < 0) {
+      this.malformed(at);
+      return;
+    }
     p = tag.indexOf('"', p);
-    if (p < 0) return this.malformed(at);
+    if (p < 0) {
+      this.malformed(at);
+      return;
+    }
     const cmdEnd = tag.indexOf('"', p + 1);
     const cmd = cmdEnd < 0 ? tag.slice(p + 1) : tag.slice(p + 1, cmdEnd);
     const rest = cmdEnd < 0 ? '' : tag.slice(cmdEnd + 1);
     let q = rest.toLowerCase().indexOf('data');
-    if (q < 0) return this.malformed(at);
+    if (q < 0) {
+      this.malformed(at);
+      return;
+    }
     q = rest.indexOf('=', q);
-    if (q < 0) return this.malformed(at);
+    if (q < 0) {
+      this.malformed(at);
+      return;
+    }
     q = rest.indexOf('"', q);
-    if (q < 0) return this.malformed(at);
+    if (q < 0) {
+      this.malformed(at);
+      return;
+    }
     const dataEnd = rest.indexOf('"', q + 1);
     const data = dataEnd < 0 ? rest.slice(q + 1) : rest.slice(q + 1, dataEnd);
     this.execute(cmd, data, cwd, at, depth);
@@ -292,7 +315,12 @@ class Preprocessor {
   }
 
   private malformed(at: Span): void {
-    this.diag(at, 'warning', 'x-pre-process', 'X-PRE-PROCESS without cmd="..." and data="...": ignored (as FreeSWITCH does)');
+    this.diag(
+      at,
+      'warning',
+      'x-pre-process',
+      'X-PRE-PROCESS without cmd="..." and data="...": ignored (as FreeSWITCH does)',
+    );
   }
 
   private execute(cmdRaw: string, data: string, cwd: string, at: Span, depth: number): void {
@@ -346,7 +374,12 @@ class Preprocessor {
     if (path.isAbsolute(pattern)) {
       const base = CONF_DIRS.find((d) => pattern === d || pattern.startsWith(`${d}/`));
       if (!base) {
-        this.diag(at, 'warning', 'include-outside', `include ${pattern} is outside the configuration folder; not followed`);
+        this.diag(
+          at,
+          'warning',
+          'include-outside',
+          `include ${pattern} is outside the configuration folder; not followed`,
+        );
         return;
       }
       abs = path.join(this.root, pattern.slice(base.length + 1));

@@ -81,7 +81,9 @@ export function kamailioCommon(m: KamailioModel): CommonModel {
           owner: `kamailio:tls/${p.role}:${p.domain}`,
           role: p.role,
           ...(min !== undefined ? { minVersion: min } : {}),
-          versionText: method ? `method = ${method.value}` : `method unset (${modMethod ? `tls_method ${text}` : `default ${text}`})`,
+          versionText: method
+            ? `method = ${method.value}`
+            : `method unset (${modMethod ? `tls_method ${text}` : `default ${text}`})`,
           defaulted: !method && !modMethod,
           verifyPeer:
             p.role === 'client'

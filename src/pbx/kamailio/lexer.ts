@@ -46,7 +46,14 @@ export interface LexResult {
 export const KAMAILIO_ETC = ['/etc/kamailio', '/usr/local/etc/kamailio'];
 
 /** Kamailio's own predefined IDs (version 5.6 as packaged in Debian 12). */
-export const PREDEFINED = ['KAMAILIO', 'KAMAILIO_5', 'KAMAILIO_5_6', 'KAMAILIO_5_6_3', 'OS_linux', 'ARCH_x86_64'];
+export const PREDEFINED = [
+  'KAMAILIO',
+  'KAMAILIO_5',
+  'KAMAILIO_5_6',
+  'KAMAILIO_5_6_3',
+  'OS_linux',
+  'ARCH_x86_64',
+];
 
 interface Cond {
   /** This branch is active. */
@@ -90,11 +97,18 @@ class Lexer {
     readonly root: string,
     opts: LexOptions,
   ) {
-    for (const n of PREDEFINED) this.defines.set(n, { name: n, value: '', file: '', line: 0, external: true });
+    for (const n of PREDEFINED)
+      this.defines.set(n, { name: n, value: '', file: '', line: 0, external: true });
     for (const d of opts.defines ?? []) {
       const eq = d.indexOf('=');
       const name = eq < 0 ? d : d.slice(0, eq);
-      this.defines.set(name, { name, value: eq < 0 ? '' : d.slice(eq + 1), file: 'hardline.yaml', line: 0, external: true });
+      this.defines.set(name, {
+        name,
+        value: eq < 0 ? '' : d.slice(eq + 1),
+        file: 'hardline.yaml',
+        line: 0,
+        external: true,
+      });
     }
   }
 
@@ -172,7 +186,8 @@ class Lexer {
         }
       }
       if (!this.active) continue;
-      const inc = this.blockDepth === 0 ? /^\s*(include_file|import_file)\s+"([^"]*)"\s*;?\s*$/.exec(line) : null;
+      const inc =
+        this.blockDepth === 0 ? /^\s*(include_file|import_file)\s+"([^"]*)"\s*;?\s*$/.exec(line) : null;
       if (inc) {
         this.include(inc[2]!, at, path.dirname(abs), depth, inc[1] === 'import_file');
         continue;
@@ -191,7 +206,10 @@ class Lexer {
     if (!abs) {
       if (optional) return;
       const outside = path.isAbsolute(target) && !KAMAILIO_ETC.some((d) => target.startsWith(`${d}/`));
-      if (outside) this.blindSpots.push(`${at.file}:${at.line}: include_file ${target} is outside the configuration folder; not read`);
+      if (outside)
+        this.blindSpots.push(
+          `${at.file}:${at.line}: include_file ${target} is outside the configuration folder; not read`,
+        );
       else this.diag(at, 'error', 'include-missing', `include_file ${target}: no such file`);
       return;
     }
@@ -217,7 +235,10 @@ class Lexer {
       }
       case 'else': {
         const c = this.conds[this.conds.length - 1];
-        if (!c) return this.diag(at, 'error', 'unbalanced-ifdef', '#!else without #!ifdef');
+        if (!c) {
+          this.diag(at, 'error', 'unbalanced-ifdef', '#!else without #!ifdef');
+          return;
+        }
         c.active = !c.taken;
         c.taken = true;
         return;
@@ -232,12 +253,20 @@ class Lexer {
       case 'def':
       case 'trydef':
       case 'redefine': {
-        if (!firstWord) return this.diag(at, 'warning', 'define', `#!${name} without a name`);
+        if (!firstWord) {
+          this.diag(at, 'warning', 'define', `#!${name} without a name`);
+          return;
+        }
         if (name === 'trydef' && this.defines.has(firstWord)) return;
         if ((name === 'define' || name === 'def') && this.defines.has(firstWord)) {
           const old = this.defines.get(firstWord)!;
           if (!old.external)
-            this.diag(at, 'warning', 'redefine', `${firstWord} is already defined (${old.file}:${old.line}); Kamailio refuses a second #!define`);
+            this.diag(
+              at,
+              'warning',
+              'redefine',
+              `${firstWord} is already defined (${old.file}:${old.line}); Kamailio refuses a second #!define`,
+            );
           return;
         }
         this.defines.set(firstWord, { name: firstWord, value: rest.slice(firstWord.length).trim(), ...at });
@@ -254,7 +283,9 @@ class Lexer {
         if (!m) return;
         if (name.startsWith('try') && this.defines.has(m[1]!)) return;
         this.defines.set(m[1]!, { name: m[1]!, value: '', ...at });
-        this.blindSpots.push(`${at.file}:${at.line}: ${m[1]} comes from the environment at runtime (#!${name}); the audit treats it as empty`);
+        this.blindSpots.push(
+          `${at.file}:${at.line}: ${m[1]} comes from the environment at runtime (#!${name}); the audit treats it as empty`,
+        );
         return;
       }
       case 'subst':

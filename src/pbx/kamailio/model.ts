@@ -144,7 +144,8 @@ export function loadKamailio(root: string, opts: LoadKamailioOptions = {}): Kama
 
   const callGraph = new Map<string, Set<string>>();
   for (const r of parsed.routes) {
-    const key = r.kind === 'request' ? 'request_route' : r.kind === 'route' ? r.name : `${r.kind}_route[${r.name}]`;
+    const key =
+      r.kind === 'request' ? 'request_route' : r.kind === 'route' ? r.name : `${r.kind}_route[${r.name}]`;
     const set = callGraph.get(key) ?? new Set<string>();
     forEachCall(r.body, (c) => {
       if (c.name === 'route' && c.args[0]) set.add(c.args[0]);
@@ -192,7 +193,9 @@ export function loadKamailio(root: string, opts: LoadKamailioOptions = {}): Kama
       tls = parseTlsCfg(readFileSync(p, 'utf8'), display, diagnostics);
       files.push(display);
     } else {
-      blindSpots.push(`${tlsParam.file}:${tlsParam.line}: TLS configuration ${tlsParam.value} is not in the audited folder; its settings were not checked`);
+      blindSpots.push(
+        `${tlsParam.file}:${tlsParam.line}: TLS configuration ${tlsParam.value} is not in the audited folder; its settings were not checked`,
+      );
     }
   }
 
@@ -204,7 +207,10 @@ export function loadKamailio(root: string, opts: LoadKamailioOptions = {}): Kama
       const display = path.relative(abs, p).split(path.sep).join('/');
       addressFile = { file: display, rows: parseAddressFile(readFileSync(p, 'utf8'), display, diagnostics) };
       files.push(display);
-    } else blindSpots.push(`${af.file}:${af.line}: permissions address_file ${af.value} is not in the audited folder`);
+    } else
+      blindSpots.push(
+        `${af.file}:${af.line}: permissions address_file ${af.value} is not in the audited folder`,
+      );
   } else if (modNames.has('permissions')) {
     const db = modparam('permissions', 'db_url');
     blindSpots.push(
@@ -212,7 +218,9 @@ export function loadKamailio(root: string, opts: LoadKamailioOptions = {}): Kama
     );
   }
   if (modNames.has('auth_db'))
-    blindSpots.push('subscriber credentials are in the database (auth_db): their strength is not visible to a static audit');
+    blindSpots.push(
+      'subscriber credentials are in the database (auth_db): their strength is not visible to a static audit',
+    );
 
   let kemi: KamailioModel['kemi'];
   const engine = global('cfgengine');
@@ -249,7 +257,8 @@ export function loadKamailio(root: string, opts: LoadKamailioOptions = {}): Kama
 
 function findCall(routes: RouteBlock[], from: string, target: string): Span | undefined {
   for (const r of routes) {
-    const key = r.kind === 'request' ? 'request_route' : r.kind === 'route' ? r.name : `${r.kind}_route[${r.name}]`;
+    const key =
+      r.kind === 'request' ? 'request_route' : r.kind === 'route' ? r.name : `${r.kind}_route[${r.name}]`;
     if (key !== from) continue;
     let hit: Span | undefined;
     forEachCall(r.body, (c) => {
@@ -394,7 +403,9 @@ function buildFlow(entry: RouteBlock, lookup: (name: string) => RouteBlock | und
 /** Does a branch end processing (exit or drop at its top level or in a nested block)? */
 function exits(stmts: Stmt[]): boolean {
   return stmts.some(
-    (s) => (s.kind === 'control' && (s.word === 'exit' || s.word === 'drop')) || (s.kind === 'block' && exits(s.body)),
+    (s) =>
+      (s.kind === 'control' && (s.word === 'exit' || s.word === 'drop')) ||
+      (s.kind === 'block' && exits(s.body)),
   );
 }
 
@@ -406,13 +417,26 @@ function parseTlsCfg(text: string, file: string, diagnostics: Diagnostic[]): Tls
     if (!line) return;
     const sec = /^\[(server|client):([^\]]+)\]$/i.exec(line);
     if (sec) {
-      cur = { role: sec[1]!.toLowerCase() as 'server' | 'client', domain: sec[2]!.trim(), params: new Map(), file, line: i + 1 };
+      cur = {
+        role: sec[1]!.toLowerCase() as 'server' | 'client',
+        domain: sec[2]!.trim(),
+        params: new Map(),
+        file,
+        line: i + 1,
+      };
       profiles.push(cur);
       return;
     }
     const kv = /^([A-Za-z_]+)\s*=\s*(.*)$/.exec(line);
     if (kv && cur) cur.params.set(kv[1]!.toLowerCase(), { value: kv[2]!.trim(), file, line: i + 1 });
-    else diagnostics.push({ file, line: i + 1, level: 'warning', code: 'tls-cfg', message: `tls.cfg line not understood: ${line.slice(0, 60)}` });
+    else
+      diagnostics.push({
+        file,
+        line: i + 1,
+        level: 'warning',
+        code: 'tls-cfg',
+        message: `tls.cfg line not understood: ${line.slice(0, 60)}`,
+      });
   });
   return { file, profiles };
 }
@@ -427,7 +451,13 @@ function parseAddressFile(text: string, file: string, diagnostics: Diagnostic[])
     const ipText = (addr ?? '').replace(/^\[(.*)\]$/, '$1');
     const ip = parseIp(ipText);
     if (!Number.isInteger(group) || !ip) {
-      diagnostics.push({ file, line: i + 1, level: 'warning', code: 'address-file', message: `address file row not understood: ${line.slice(0, 60)}` });
+      diagnostics.push({
+        file,
+        line: i + 1,
+        level: 'warning',
+        code: 'address-file',
+        message: `address file row not understood: ${line.slice(0, 60)}`,
+      });
       return;
     }
     const max = ip.kind() === 'ipv4' ? 32 : 128;
@@ -443,7 +473,7 @@ function parseAddressFile(text: string, file: string, diagnostics: Diagnostic[])
 /** Where a token's value was written: the define's line when it came from one. */
 export function originOf(tokens: Token[], fallback: Span): Span {
   // Defines from the policy (command line) have no line in the cfg: point at the use instead.
-  const d = tokens.find((t) => t.fromDefine && t.fromDefine.file && t.fromDefine.line > 0)?.fromDefine;
+  const d = tokens.find((t) => t.fromDefine?.file && t.fromDefine.line > 0)?.fromDefine;
   return d ? { file: d.file, line: d.line } : fallback;
 }
 

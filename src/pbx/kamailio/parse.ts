@@ -100,7 +100,13 @@ class Parser {
   }
   private diag(at: Span, message: string): void {
     if (this.out.diagnostics.length < 200)
-      this.out.diagnostics.push({ file: at.file, line: at.line, level: 'warning', code: 'cfg-syntax', message });
+      this.out.diagnostics.push({
+        file: at.file,
+        line: at.line,
+        level: 'warning',
+        code: 'cfg-syntax',
+        message,
+      });
   }
 
   parse(): ParsedCfg {
@@ -113,7 +119,12 @@ class Parser {
         if (p?.type === 'string') {
           this.i++;
           const base = p.value.split('/').pop() ?? p.value;
-          this.out.modules.push({ name: base.replace(/\.so$/, ''), path: p.value, file: tok.file, line: tok.line });
+          this.out.modules.push({
+            name: base.replace(/\.so$/, ''),
+            path: p.value,
+            file: tok.file,
+            line: tok.line,
+          });
         } else this.diag(tok, 'loadmodule without a module name');
         if (this.is(')')) this.i++;
         if (this.is(';')) this.i++;
@@ -149,7 +160,10 @@ class Parser {
         this.global(tok);
         continue;
       }
-      this.diag(tok, `unexpected ${tok.type === 'string' ? 'string' : `'${tok.value}'`} at top level; skipped`);
+      this.diag(
+        tok,
+        `unexpected ${tok.type === 'string' ? 'string' : `'${tok.value}'`} at top level; skipped`,
+      );
       this.i++;
     }
     return this.out;
@@ -439,7 +453,8 @@ function condOf(tokens: Token[], at: Span): Cond {
 /** Text of an argument: a single string unquoted, otherwise the tokens joined. */
 export function tokText(tokens: Token[]): string {
   if (tokens.length === 1 && tokens[0]!.type === 'string') return tokens[0]!.value;
-  if (tokens.length > 0 && tokens.every((t) => t.type === 'string')) return tokens.map((t) => t.value).join('');
+  if (tokens.length > 0 && tokens.every((t) => t.type === 'string'))
+    return tokens.map((t) => t.value).join('');
   return tokens.map((t) => t.value).join('');
 }
 

@@ -43,18 +43,27 @@ export default defineCommonRule({
       const others = all.filter(
         (h) => !(h.source === v && h.secret.owner === s.owner) && (v.kind !== 'asterisk' || h.source !== v),
       );
-      const owners = [...new Set(others.map((h) => (h.source === v ? h.secret.owner : `${h.source.source}:${h.secret.owner}`)))];
+      const owners = [
+        ...new Set(
+          others.map((h) => (h.source === v ? h.secret.owner : `${h.source.source}:${h.secret.owner}`)),
+        ),
+      ];
       if (owners.length === 0) continue;
       reported.add(s.owner);
       const related: Span[] = others.map((h) =>
-        h.source === v ? { file: h.secret.file, line: h.secret.line } : { file: path.join(h.source.root, h.secret.file), line: h.secret.line },
+        h.source === v
+          ? { file: h.secret.file, line: h.secret.line }
+          : { file: path.join(h.source.root, h.secret.file), line: h.secret.line },
       );
       ctx.report({
         messageId: 'shared',
         data: {
           owner: s.owner,
           count: owners.length,
-          others: owners.length > 5 ? `${owners.slice(0, 5).join(', ')} and ${owners.length - 5} more` : owners.join(', '),
+          others:
+            owners.length > 5
+              ? `${owners.slice(0, 5).join(', ')} and ${owners.length - 5} more`
+              : owners.join(', '),
         },
         at: { file: s.file, line: s.line },
         target: s.owner,

@@ -8,7 +8,7 @@ export default defineCommonRule({
   policy: { uses: ['security.srtp'], without: 'skip' },
   docs: {
     why: "Plain RTP can be recorded by anyone on the path; optional SRTP silently falls back to plain RTP when the other side does not offer it. When the site policy requires SRTP, every phone's calls must fail rather than go out in clear. FreeSWITCH's `rtp_secure_media` is a channel variable, unset (plain RTP) by default. (Asterisk endpoints are checked by AST-SRTP-001/002.)",
-    fix: 'FreeSWITCH: set `rtp_secure_media=mandatory` (with strong suites) for the users, in their `<variables>` or the domain\'s, or globally in vars.xml; combine with SIP over TLS so the keys are not sent in clear. Record devices that cannot do SRTP as policy exceptions.',
+    fix: "FreeSWITCH: set `rtp_secure_media=mandatory` (with strong suites) for the users, in their `<variables>` or the domain's, or globally in vars.xml; combine with SIP over TLS so the keys are not sent in clear. Record devices that cannot do SRTP as policy exceptions.",
     refs: ['FreeSWITCH Secure RTP (rtp_secure_media)', 'RFC 4568'],
   },
   messages: {

@@ -1,9 +1,9 @@
+import { describe } from '../../net/cidrset.js';
 import { breadthOf } from '../../pbx/common.js';
 import { resolveAcls } from '../../pbx/freeswitch/acl.js';
 import { profileAuthCalls } from '../../pbx/freeswitch/dialplan.js';
 import { profileTarget } from '../../pbx/freeswitch/model.js';
 import { defineFreeswitchRule } from '../../pbx/freeswitch/rule.js';
-import { describe } from '../../net/cidrset.js';
 
 export default defineFreeswitchRule({
   id: 'FS-ACL-001',
@@ -12,12 +12,16 @@ export default defineFreeswitchRule({
   step: 'authentication',
   policy: { uses: ['networks', 'trunks'], without: 'defaults' },
   docs: {
-    why: "On a profile with `auth-calls=true`, a caller whose address matches `apply-inbound-acl` skips digest authentication entirely (sofia logs \"Approved by acl\"). The ACL is meant for the provider's few addresses; a broad one (rfc1918.auto, wan.auto, a /8, a domain with user cidr= ranges) lets everyone in it call out without a password.",
+    why: 'On a profile with `auth-calls=true`, a caller whose address matches `apply-inbound-acl` skips digest authentication entirely (sofia logs "Approved by acl"). The ACL is meant for the provider\'s few addresses; a broad one (rfc1918.auto, wan.auto, a /8, a domain with user cidr= ranges) lets everyone in it call out without a password.',
     fix: 'Point `apply-inbound-acl` at an acl.conf list (default deny) that names only the provider signalling addresses, exactly as listed under trunks in hardline.yaml. Leave internal phones to digest authentication.',
-    refs: ['FreeSWITCH conf/vanilla/autoload_configs/acl.conf.xml', 'FreeSWITCH mod_sofia sofia.c (apply-inbound-acl, "Approved by acl")'],
+    refs: [
+      'FreeSWITCH conf/vanilla/autoload_configs/acl.conf.xml',
+      'FreeSWITCH mod_sofia sofia.c (apply-inbound-acl, "Approved by acl")',
+    ],
   },
   messages: {
-    broad: 'profile {profile} has auth-calls on, but apply-inbound-acl {acl} lets {scope} call without authenticating: {beyond}',
+    broad:
+      'profile {profile} has auth-calls on, but apply-inbound-acl {acl} lets {scope} call without authenticating: {beyond}',
   },
   check(m, ctx) {
     for (const p of m.profiles) {
@@ -32,13 +36,21 @@ export default defineFreeswitchRule({
           data: {
             profile: p.name,
             acl: param.value,
-            scope: breadth === 'public' ? 'Internet addresses that are neither trunks nor trusted networks' : 'private addresses outside the trusted networks',
+            scope:
+              breadth === 'public'
+                ? 'Internet addresses that are neither trunks nor trusted networks'
+                : 'private addresses outside the trusted networks',
             beyond: describe(beyond),
           },
           at: { file: param.file, line: param.line },
           target: `${profileTarget(p)}/apply-inbound-acl`,
-          related: res.flatMap((r) => [...(r.list ? [{ file: r.list.file, line: r.list.line }] : []), ...r.userSpans]),
-          ...(breadth === 'private' ? { severity: ctx.policySets('networks') ? ('high' as const) : ('medium' as const) } : {}),
+          related: res.flatMap((r) => [
+            ...(r.list ? [{ file: r.list.file, line: r.list.line }] : []),
+            ...r.userSpans,
+          ]),
+          ...(breadth === 'private'
+            ? { severity: ctx.policySets('networks') ? ('high' as const) : ('medium' as const) }
+            : {}),
         });
       }
     }

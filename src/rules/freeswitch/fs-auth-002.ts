@@ -10,7 +10,10 @@ export default defineFreeswitchRule({
   docs: {
     why: 'sofia accepts a REGISTER or INVITE for a directory user that has neither a `password` nor an `a1-hash` param without any digest challenge (unless `allow-empty-password` is false). Anyone who knows or guesses the extension number registers as it and calls out.',
     fix: 'Give the user a random `password` (or `a1-hash`). If the entry exists only for voicemail or as a pointer, add `<param name="allow-empty-password" value="false"/>` so it can never authenticate without one.',
-    refs: ['FreeSWITCH mod_sofia sofia_reg.c (allow-empty-password)', 'FreeSWITCH conf/vanilla/directory/default/1000.xml'],
+    refs: [
+      'FreeSWITCH mod_sofia sofia_reg.c (allow-empty-password)',
+      'FreeSWITCH conf/vanilla/directory/default/1000.xml',
+    ],
   },
   messages: {
     none: 'user {user} has no password and no a1-hash: it registers and calls without authenticating',

@@ -11,7 +11,10 @@ export default defineFreeswitchRule({
   docs: {
     why: '`toll_allow` containing `international` is what the dialplan checks before sending a call abroad. On a user whose password is weak, the stock default_password, or missing, it turns one guessed password into premium-rate calls billed to you; the stock directory gives every user `domestic,international,local`.',
     fix: 'Remove `international` from `toll_allow` for users that do not need it, and give the ones that do a strong unique password (or a1-hash) and an `auth-acl`. In FusionPBX: Extensions > Toll Allow.',
-    refs: ['FreeSWITCH conf/vanilla/directory/default/1000.xml (toll_allow)', 'FreeSWITCH conf/vanilla/dialplan/default.xml'],
+    refs: [
+      'FreeSWITCH conf/vanilla/directory/default/1000.xml (toll_allow)',
+      'FreeSWITCH conf/vanilla/dialplan/default.xml',
+    ],
   },
   messages: {
     weak: 'user {user} may call international numbers (toll_allow={value}) but {why}',
@@ -23,7 +26,8 @@ export default defineFreeswitchRule({
       const c = userCredential(m, u, ctx.policy);
       let why: string | undefined;
       if (c.kind === 'none' && !c.emptyForbidden) why = 'has no password and no a1-hash';
-      else if (c.kind === 'password' && c.assessment.weak) why = `its password is weak (${c.assessment.reasons.join('; ')})`;
+      else if (c.kind === 'password' && c.assessment.weak)
+        why = `its password is weak (${c.assessment.reasons.join('; ')})`;
       if (!why) continue;
       ctx.report({
         messageId: 'weak',

@@ -16,7 +16,10 @@ export default defineFreeswitchRule({
   docs: {
     why: 'Calls that arrive without authentication (the `public` context, or any profile with auth-calls off) must only reach the numbers you publish. An extension there that matches any number (`^(.*)$`, `^(\\d+)$`, `^\\+?(\\d{7,})$`) and transfers `$1 XML default` hands every stranger the dial plan of your own users, including their routes abroad.',
     fix: 'In public.xml match only your DIDs (e.g. `^(\\+?4930123456\\d{2})$`) and transfer them to the extension they belong to. Never transfer a catch-all from public into default or any context with gateway routes.',
-    refs: ['FreeSWITCH conf/vanilla/dialplan/public.xml', 'FreeSWITCH XML dialplan (transfer, execute_extension)'],
+    refs: [
+      'FreeSWITCH conf/vanilla/dialplan/public.xml',
+      'FreeSWITCH XML dialplan (transfer, execute_extension)',
+    ],
   },
   messages: {
     transfer:

@@ -10,7 +10,10 @@ export default defineFreeswitchRule({
   docs: {
     why: 'With `log-auth-failures` off (the stock value) sofia does not log failed registrations and calls with the source address, so fail2ban, CrowdSec or hardline watch see nothing of a brute-force attack until an account falls.',
     fix: 'Set `<param name="log-auth-failures" value="true"/>` on every profile phones authenticate against, and feed the log to your ban tool.',
-    refs: ['FreeSWITCH conf/vanilla/sip_profiles/internal.xml (log-auth-failures)', 'fail2ban filter.d/freeswitch.conf'],
+    refs: [
+      'FreeSWITCH conf/vanilla/sip_profiles/internal.xml (log-auth-failures)',
+      'fail2ban filter.d/freeswitch.conf',
+    ],
   },
   messages: {
     off: 'profile {profile} authenticates callers but does not log failures ({how})',
@@ -23,7 +26,10 @@ export default defineFreeswitchRule({
       const at = v ?? p;
       ctx.report({
         messageId: 'off',
-        data: { profile: p.name, how: v ? `log-auth-failures=${v.value}` : 'log-auth-failures unset, default off' },
+        data: {
+          profile: p.name,
+          how: v ? `log-auth-failures=${v.value}` : 'log-auth-failures unset, default off',
+        },
         at: { file: at.file, line: at.line },
         target: profileTarget(p),
       });

@@ -24,11 +24,21 @@ export default defineFreeswitchRule({
     const pass = rpc.settings.get('auth-pass');
     const port = rpc.settings.value('http-port') ?? '8080';
     if (!user?.value || !pass?.value) {
-      ctx.report({ messageId: 'none', data: { port }, at: spanOf(pass ?? user ?? rpc.settingsAt), target: 'freeswitch:xml_rpc' });
+      ctx.report({
+        messageId: 'none',
+        data: { port },
+        at: spanOf(pass ?? user ?? rpc.settingsAt),
+        target: 'freeswitch:xml_rpc',
+      });
       return;
     }
     const a = assessPassword(pass.value, [user.value, 'freeswitch'], ctx.policy.credentials);
     if (!a.weak) return;
-    ctx.report({ messageId: 'weak', data: { reasons: a.reasons.join('; ') }, at: { file: pass.file, line: pass.line }, target: 'freeswitch:xml_rpc' });
+    ctx.report({
+      messageId: 'weak',
+      data: { reasons: a.reasons.join('; ') },
+      at: { file: pass.file, line: pass.line },
+      target: 'freeswitch:xml_rpc',
+    });
   },
 });

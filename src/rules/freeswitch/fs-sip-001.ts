@@ -18,7 +18,12 @@ export default defineFreeswitchRule({
     for (const p of m.profiles) {
       const v = p.params.get('accept-blind-reg');
       if (!v || !fsTrue(v.value)) continue;
-      ctx.report({ messageId: 'blind', data: { profile: p.name, value: v.value }, at: { file: v.file, line: v.line }, target: profileTarget(p) });
+      ctx.report({
+        messageId: 'blind',
+        data: { profile: p.name, value: v.value },
+        at: { file: v.file, line: v.line },
+        target: profileTarget(p),
+      });
     }
   },
 });

@@ -12,13 +12,19 @@ export default defineFreeswitchRule({
     refs: ['FreeSWITCH Sofia profile parameters (accept-blind-auth)'],
   },
   messages: {
-    blind: 'profile {profile} has accept-blind-auth={value}: digest credentials are accepted without being checked',
+    blind:
+      'profile {profile} has accept-blind-auth={value}: digest credentials are accepted without being checked',
   },
   check(m, ctx) {
     for (const p of m.profiles) {
       const v = p.params.get('accept-blind-auth');
       if (!v || !fsTrue(v.value)) continue;
-      ctx.report({ messageId: 'blind', data: { profile: p.name, value: v.value }, at: { file: v.file, line: v.line }, target: profileTarget(p) });
+      ctx.report({
+        messageId: 'blind',
+        data: { profile: p.name, value: v.value },
+        at: { file: v.file, line: v.line },
+        target: profileTarget(p),
+      });
     }
   },
 });

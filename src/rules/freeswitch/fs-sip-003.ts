@@ -18,12 +18,16 @@ export default defineFreeswitchRule({
   docs: {
     why: 'With `auth-calls` off (the sofia default) a profile accepts INVITEs without a digest challenge and runs them in its `context`. When that context is the one internal users get (`default`, or their `user_context`) or sends international numbers to a gateway, a stranger on the Internet dials abroad through your trunk: classic toll fraud.',
     fix: 'Set `<param name="auth-calls" value="true"/>` on profiles phones use, and give profiles that must accept unauthenticated calls (provider trunks) `context=public` plus an `apply-inbound-acl` listing only the provider addresses. Route DIDs from `public` to specific extensions, never with a catch-all.',
-    refs: ['FreeSWITCH conf/vanilla/sip_profiles/external.xml (auth-calls, context public)', 'FreeSWITCH conf/vanilla/dialplan/public.xml'],
+    refs: [
+      'FreeSWITCH conf/vanilla/sip_profiles/external.xml (auth-calls, context public)',
+      'FreeSWITCH conf/vanilla/dialplan/public.xml',
+    ],
   },
   messages: {
     userContext:
       'profile {profile} accepts calls without authentication{how} into context {context}, the context authenticated users get{routes}',
-    routes: 'profile {profile} accepts calls without authentication{how} into context {context}, which dials international numbers through a gateway{routes}',
+    routes:
+      'profile {profile} accepts calls without authentication{how} into context {context}, which dials international numbers through a gateway{routes}',
   },
   check(m, ctx) {
     const privileged = userContexts(m);
@@ -32,7 +36,10 @@ export default defineFreeswitchRule({
       const context = profileContext(p);
       const acls = p.params.all('apply-inbound-acl');
       if (acls.length) {
-        const res = resolveAcls(m, acls.map((a) => a.value));
+        const res = resolveAcls(
+          m,
+          acls.map((a) => a.value),
+        );
         const allowed = res.filter((r) => !r.hostDependent).flatMap((r) => r.allowed);
         if (breadthOf(allowed, ctx.policy).breadth === 'trusted') continue;
       }

@@ -23,7 +23,10 @@ export default defineFreeswitchRule({
       const at = v ?? p;
       ctx.report({
         messageId: 'off',
-        data: { profile: p.name, how: v ? `inbound-reg-force-matching-username=${v.value}` : 'unset, default off' },
+        data: {
+          profile: p.name,
+          how: v ? `inbound-reg-force-matching-username=${v.value}` : 'unset, default off',
+        },
         at: { file: at.file, line: at.line },
         target: profileTarget(p),
       });

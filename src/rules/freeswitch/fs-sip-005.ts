@@ -12,7 +12,8 @@ export default defineFreeswitchRule({
     refs: ['FreeSWITCH Sofia profile parameters (user-agent-string)'],
   },
   messages: {
-    unset: 'profile {profile} does not set user-agent-string: it announces FreeSWITCH-mod_sofia and its version',
+    unset:
+      'profile {profile} does not set user-agent-string: it announces FreeSWITCH-mod_sofia and its version',
     version: 'profile {profile} announces a version in user-agent-string',
   },
   check(m, ctx) {
@@ -20,7 +21,12 @@ export default defineFreeswitchRule({
       const v = p.params.get('user-agent-string');
       if (v && !/\d+\.\d+/.test(v.value)) continue;
       const at = v ?? p;
-      ctx.report({ messageId: v ? 'version' : 'unset', data: { profile: p.name }, at: { file: at.file, line: at.line }, target: profileTarget(p) });
+      ctx.report({
+        messageId: v ? 'version' : 'unset',
+        data: { profile: p.name },
+        at: { file: at.file, line: at.line },
+        target: profileTarget(p),
+      });
     }
   },
 });

@@ -24,11 +24,14 @@ export default defineFreeswitchRule({
       seen.add(key);
       ctx.report({ messageId: 'nullAuth', data: { name }, at, target });
     };
-    for (const g of m.globalHistory) if (NAME.test(g.name)) report(g.name, g.value, g, `freeswitch:global/${g.name}`);
+    for (const g of m.globalHistory)
+      if (NAME.test(g.name)) report(g.name, g.value, g, `freeswitch:global/${g.name}`);
     for (const u of m.users)
-      for (const v of u.variables.items) if (NAME.test(v.name)) report(v.name, v.value, v, `freeswitch:user/${u.id}@${u.domain}`);
+      for (const v of u.variables.items)
+        if (NAME.test(v.name)) report(v.name, v.value, v, `freeswitch:user/${u.id}@${u.domain}`);
     for (const d of m.domains)
-      for (const v of d.variables.items) if (NAME.test(v.name)) report(v.name, v.value, v, `freeswitch:domain/${d.name}`);
+      for (const v of d.variables.items)
+        if (NAME.test(v.name)) report(v.name, v.value, v, `freeswitch:domain/${d.name}`);
     for (const c of m.dialplan.values())
       for (const e of c.extensions)
         for (const cond of e.conditions)

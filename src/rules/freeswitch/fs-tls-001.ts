@@ -11,7 +11,10 @@ export default defineFreeswitchRule({
   docs: {
     why: 'Without TLS, SIP travels in clear: anyone on the path reads who calls whom, the digest challenge-response (crackable offline for weak passwords) and the SRTP keys in SDP. The stock profiles ship with `tls` off (`internal_ssl_enable=false`).',
     fix: 'Enable TLS on the profiles phones use: `<param name="tls" value="true"/>`, `tls-only` where every phone supports it, `tls-version` tlsv1.2 or newer, and a certificate in `tls-cert-dir`; provision phones with transport TLS.',
-    refs: ['FreeSWITCH conf/vanilla/vars.xml (internal_ssl_enable, sip_tls_version)', 'FreeSWITCH Sofia TLS configuration'],
+    refs: [
+      'FreeSWITCH conf/vanilla/vars.xml (internal_ssl_enable, sip_tls_version)',
+      'FreeSWITCH Sofia TLS configuration',
+    ],
   },
   messages: {
     off: 'profile {profile} serves authenticated phones without TLS ({how}); the policy requires SIP over TLS',

@@ -22,7 +22,11 @@ export default defineFreeswitchRule({
       const at = v ?? p.params.get('tls') ?? p;
       ctx.report({
         messageId: 'none',
-        data: { profile: p.name, count: p.gateways.length, how: v ? `tls-verify-policy=${v.value}` : 'tls-verify-policy unset, default none' },
+        data: {
+          profile: p.name,
+          count: p.gateways.length,
+          how: v ? `tls-verify-policy=${v.value}` : 'tls-verify-policy unset, default none',
+        },
         at: { file: at.file, line: at.line },
         target: profileTarget(p),
       });

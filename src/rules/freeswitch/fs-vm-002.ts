@@ -9,11 +9,15 @@ export default defineFreeswitchRule({
   docs: {
     why: "mod_voicemail's `allow-empty-password-auth` defaults to true: a mailbox whose user has no PIN (no vm-password and no password, or vm-password=user-choose before the user chose) opens without asking. Every new or half-provisioned user is then one dial-in away from an open mailbox.",
     fix: 'In voicemail.conf set `<param name="allow-empty-password-auth" value="false"/>` in every profile, and give every user a vm-password.',
-    refs: ['FreeSWITCH conf/vanilla/autoload_configs/voicemail.conf.xml', 'FreeSWITCH mod_voicemail (allow-empty-password-auth, default true)'],
+    refs: [
+      'FreeSWITCH conf/vanilla/autoload_configs/voicemail.conf.xml',
+      'FreeSWITCH mod_voicemail (allow-empty-password-auth, default true)',
+    ],
   },
   messages: {
     open: 'voicemail profile {profile} has allow-empty-password-auth {how}: {count} mailbox(es) open without a PIN ({users})',
-    latent: 'voicemail profile {profile} has allow-empty-password-auth {how}: any user without a PIN gets an open mailbox',
+    latent:
+      'voicemail profile {profile} has allow-empty-password-auth {how}: any user without a PIN gets an open mailbox',
   },
   check(m, ctx) {
     if (!m.moduleLoaded('mod_voicemail')) return;
@@ -33,7 +37,10 @@ export default defineFreeswitchRule({
           profile: p.name,
           how: v ? `= ${v.value}` : 'unset (default true)',
           count: open.length,
-          users: names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '),
+          users:
+            names.length > 5
+              ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`
+              : names.join(', '),
         },
         at: v ? { file: v.file, line: v.line } : { file: p.file, line: p.line },
         target: `freeswitch:voicemail/${p.name}`,

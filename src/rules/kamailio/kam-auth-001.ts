@@ -9,7 +9,10 @@ export default defineKamailioRule({
   docs: {
     why: 'When Kamailio is the registrar, `save("location")` binds whatever contact the REGISTER names to the address-of-record. Without `auth_check()`/`www_authorize()` before it, anyone can register as any user, take over their incoming calls and, where local users may call out, call out as them. The stock kamailio.cfg does exactly that unless WITH_AUTH is defined.',
     fix: 'Authenticate before saving: in route[AUTH] (or before save) call `auth_check("$fd", "subscriber", "1")` and `auth_challenge("$fd", "0")` on failure (auth and auth_db modules, or `pv_www_authenticate` with your own credential store). With the stock cfg: `#!define WITH_AUTH` (or `defines: [WITH_AUTH]` in hardline.yaml when it is passed with -A).',
-    refs: ['Kamailio etc/kamailio.cfg (route[AUTH], WITH_AUTH)', 'Kamailio auth_db module README (auth_check)'],
+    refs: [
+      'Kamailio etc/kamailio.cfg (route[AUTH], WITH_AUTH)',
+      'Kamailio auth_db module README (auth_check)',
+    ],
   },
   messages: {
     open: 'save() stores registrations in {route} without any digest authentication before it (no auth_check, www_authorize or proxy_authorize on the way from request_route)',

@@ -9,7 +9,10 @@ export default defineKamailioRule({
   docs: {
     why: 'A `t_relay()` that forwards a request to whatever the Request-URI names, with no caller authentication, no source check and no `uri!=myself` refusal on its path, is an open SIP relay: a stranger sends INVITE sip:+44...@your-carrier and your proxy forwards it from its own address, which the carrier trusts. The stock cfg guards this in route[AUTH] ("Not relaying"); custom edge configs often drop the guard.',
     fix: 'Before relaying, either authenticate local callers (`auth_check`), accept only known sources (`ds_is_from_list()`, `allow_source_address()` with a tight table), or pin the destination (`ds_select_dst()` to the PBX, `lookup("location")` for local users) and reply 403 to requests for foreign domains (`if (uri!=myself) { sl_send_reply("403", "Not relaying"); exit; }`).',
-    refs: ['Kamailio etc/kamailio.cfg (route[AUTH], "Not relaying")', 'RFC 3261 section 16 (proxy behaviour)'],
+    refs: [
+      'Kamailio etc/kamailio.cfg (route[AUTH], "Not relaying")',
+      'RFC 3261 section 16 (proxy behaviour)',
+    ],
   },
   messages: {
     relay:
@@ -27,7 +30,10 @@ export default defineKamailioRule({
       seen.add(key);
       ctx.report({
         messageId: 'relay',
-        data: { call: e.call.name, route: e.route === 'request_route' ? 'request_route' : `route[${e.route}]` },
+        data: {
+          call: e.call.name,
+          route: e.route === 'request_route' ? 'request_route' : `route[${e.route}]`,
+        },
         at: { file: e.call.file, line: e.call.line },
         target: `kamailio:route/${e.route}/${e.call.name}`,
       });

@@ -19,6 +19,10 @@ export default defineKamailioRule({
     if (!r) return;
     const flow = requestFlow(m);
     if (flow.some((e) => e.kind === 'call' && e.call.name === 'pike_check_req')) return;
-    ctx.report({ messageId: 'none', at: { file: r.file, line: r.line }, target: 'kamailio:route/request_route/pike' });
+    ctx.report({
+      messageId: 'none',
+      at: { file: r.file, line: r.line },
+      target: 'kamailio:route/request_route/pike',
+    });
   },
 });

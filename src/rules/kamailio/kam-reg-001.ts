@@ -7,7 +7,7 @@ export default defineKamailioRule({
   severity: 'low',
   step: 'authentication',
   docs: {
-    why: 'With registrar `max_contacts` at 0 (the default: unlimited), one stolen account can register any number of extra contacts that ring in parallel and silently receive the user\'s calls, and a client bug or attacker can fill the location table.',
+    why: "With registrar `max_contacts` at 0 (the default: unlimited), one stolen account can register any number of extra contacts that ring in parallel and silently receive the user's calls, and a client bug or attacker can fill the location table.",
     fix: 'Set `modparam("registrar", "max_contacts", 3)` (or what your users really need).',
     refs: ['Kamailio registrar module README (max_contacts)', 'Kamailio etc/kamailio.cfg'],
   },
@@ -17,7 +17,7 @@ export default defineKamailioRule({
   check(m, ctx) {
     if (!m.hasModule('registrar')) return;
     const save = requestFlow(m).find((e) => e.kind === 'call' && e.call.name === 'save');
-    if (!save || save.kind !== 'call') return;
+    if (save?.kind !== 'call') return;
     const p = m.modparam('registrar', 'max_contacts');
     if (p && Number(p.value) > 0) return;
     ctx.report({

@@ -1,5 +1,4 @@
-import { parseCidr } from '../../net/address.js';
-import { cidrCovers } from '../../net/address.js';
+import { cidrCovers, parseCidr } from '../../net/address.js';
 import { bindScopeOf, trustedCidrs } from '../../pbx/common.js';
 import { isCall, SOURCE_FUNCS } from '../../pbx/kamailio/checks.js';
 import { defineKamailioRule } from '../../pbx/kamailio/rule.js';
@@ -15,7 +14,10 @@ export default defineKamailioRule({
   docs: {
     why: 'With xhttp, `event_route[xhttp:request]` answers HTTP on the SIP listeners (TCP 5060 included). If it calls `jsonrpc_dispatch()` without checking the source, anyone who reaches the SIP port runs RPC commands: reload dispatcher or permissions tables, list registered users, change configuration, kill dialogs. The stock cfg guards it with `if(src_ip!=127.0.0.1)`.',
     fix: 'Start event_route[xhttp:request] with `if (src_ip!=127.0.0.1) { xhttp_reply("403", "Forbidden", "", ""); exit; }` (or a check against your management network), or drop xhttp/JSON-RPC over HTTP and use the local FIFO or unix socket (kamcmd, kamctl).',
-    refs: ['Kamailio etc/kamailio.cfg (WITH_JSONRPC, event_route[xhttp:request])', 'Kamailio jsonrpcs module README'],
+    refs: [
+      'Kamailio etc/kamailio.cfg (WITH_JSONRPC, event_route[xhttp:request])',
+      'Kamailio jsonrpcs module README',
+    ],
   },
   messages: {
     open: '{call}() answers HTTP requests from any source (no src_ip check in event_route[xhttp:request] before it)',

@@ -18,6 +18,10 @@ export default defineKamailioRule({
     const r = m.route('request');
     if (!r) return;
     if (requestFlow(m).some((e) => e.kind === 'call' && e.call.name === 'sanity_check')) return;
-    ctx.report({ messageId: 'none', at: { file: r.file, line: r.line }, target: 'kamailio:route/request_route/sanity' });
+    ctx.report({
+      messageId: 'none',
+      at: { file: r.file, line: r.line },
+      target: 'kamailio:route/request_route/sanity',
+    });
   },
 });

@@ -20,6 +20,10 @@ export default defineKamailioRule({
     const r = m.route('request');
     if (!r) return;
     if (requestFlow(m).some((e) => e.kind === 'call' && MAXFWD.has(e.call.name))) return;
-    ctx.report({ messageId: 'none', at: { file: r.file, line: r.line }, target: 'kamailio:route/request_route/maxfwd' });
+    ctx.report({
+      messageId: 'none',
+      at: { file: r.file, line: r.line },
+      target: 'kamailio:route/request_route/maxfwd',
+    });
   },
 });

@@ -20,10 +20,16 @@ export default defineKamailioRule({
     const flow = requestFlow(m);
     const hit = flow.some(
       (e) =>
-        (e.kind === 'cond' && /\$ua/.test(e.cond.text) && /scanner|sipvicious|friendly|sipcli/i.test(e.cond.text)) ||
+        (e.kind === 'cond' &&
+          /\$ua/.test(e.cond.text) &&
+          /scanner|sipvicious|friendly|sipcli/i.test(e.cond.text)) ||
         (e.kind === 'call' && /^secf_check_ua$|^secf_check_sqli_all$/.test(e.call.name)),
     );
     if (hit) return;
-    ctx.report({ messageId: 'none', at: { file: r.file, line: r.line }, target: 'kamailio:route/request_route/scanner-ua' });
+    ctx.report({
+      messageId: 'none',
+      at: { file: r.file, line: r.line },
+      target: 'kamailio:route/request_route/scanner-ua',
+    });
   },
 });

@@ -13,8 +13,10 @@ export default defineKamailioRule({
     refs: ['Kamailio tls module README (verify_certificate, tls.cfg client profiles)'],
   },
   messages: {
-    profile: 'tls.cfg [client:{domain}] does not verify the certificate of the servers Kamailio connects to ({how})',
-    noClient: '{file} has no [client:default] profile: outgoing TLS uses the module default, which does not verify certificates',
+    profile:
+      'tls.cfg [client:{domain}] does not verify the certificate of the servers Kamailio connects to ({how})',
+    noClient:
+      '{file} has no [client:default] profile: outgoing TLS uses the module default, which does not verify certificates',
     module: 'TLS is on but outgoing connections do not verify certificates ({how})',
   },
   check(m, ctx) {
@@ -29,12 +31,18 @@ export default defineKamailioRule({
         const at = v ?? p;
         ctx.report({
           messageId: 'profile',
-          data: { domain: p.domain, how: v ? `verify_certificate = ${v.value}` : 'verify_certificate unset, default off' },
+          data: {
+            domain: p.domain,
+            how: v ? `verify_certificate = ${v.value}` : 'verify_certificate unset, default off',
+          },
           at: { file: at.file, line: at.line },
           target: `kamailio:tls/client:${p.domain}`,
         });
       }
-      if (!m.tls.profiles.some((p) => p.role === 'client' && p.domain === 'default') && !kamTrue(modVerify?.value)) {
+      if (
+        !m.tls.profiles.some((p) => p.role === 'client' && p.domain === 'default') &&
+        !kamTrue(modVerify?.value)
+      ) {
         ctx.report({
           messageId: 'noClient',
           data: { file: m.tls.file },
@@ -48,7 +56,9 @@ export default defineKamailioRule({
     const at = modVerify ?? m.global('enable_tls')!;
     ctx.report({
       messageId: 'module',
-      data: { how: modVerify ? `verify_certificate ${modVerify.value}` : 'verify_certificate unset, default off' },
+      data: {
+        how: modVerify ? `verify_certificate ${modVerify.value}` : 'verify_certificate unset, default off',
+      },
       at: { file: at.file, line: at.line },
       target: 'kamailio:tls/client:default',
     });
