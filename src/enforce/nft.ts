@@ -200,7 +200,11 @@ function exprJson(e: Expr): Json {
       };
     case 'dport':
       return {
-        match: { op: '==', left: { payload: { protocol: e.proto, field: 'dport' } }, right: portJson(e.ports) },
+        match: {
+          op: '==',
+          left: { payload: { protocol: e.proto, field: 'dport' } },
+          right: portJson(e.ports),
+        },
       };
     case 'ctstate':
       return { match: { op: 'in', left: { ct: { key: 'state' } }, right: e.states } };
@@ -230,7 +234,10 @@ export function elementJson(e: NftSetElement): unknown {
   if (slash >= 0) {
     const addr = e.value.slice(0, slash);
     const len = Number(e.value.slice(slash + 1));
-    val = (addr.includes(':') && len === 128) || (!addr.includes(':') && len === 32) ? addr : { prefix: { addr, len } };
+    val =
+      (addr.includes(':') && len === 128) || (!addr.includes(':') && len === 32)
+        ? addr
+        : { prefix: { addr, len } };
   }
   return e.timeoutSec !== undefined ? { elem: { val, timeout: Math.max(1, Math.round(e.timeoutSec)) } } : val;
 }
@@ -256,7 +263,13 @@ export function renderJson(t: NftTable): { nftables: Json[] } {
   }
   for (const c of t.chains) {
     const chain: Json = { ...base, name: c.name };
-    if (c.base) Object.assign(chain, { type: 'filter', hook: c.base.hook, prio: c.base.priority, policy: c.base.policy });
+    if (c.base)
+      Object.assign(chain, {
+        type: 'filter',
+        hook: c.base.hook,
+        prio: c.base.priority,
+        policy: c.base.policy,
+      });
     cmds.push({ add: { chain } });
   }
   for (const c of t.chains) {

@@ -4,7 +4,13 @@ import type { Policy } from '../policy/schema.js';
 import type { Expr, L4, NftChain, NftRule, NftSet, NftSetElement, NftTable, PortValue } from './nft.js';
 
 /** Port a SIP transport listens on when the policy's endpoint gives none. */
-export const DEFAULT_SIP_PORTS: Record<string, number> = { udp: 5060, tcp: 5060, tls: 5061, ws: 8088, wss: 8089 };
+export const DEFAULT_SIP_PORTS: Record<string, number> = {
+  udp: 5060,
+  tcp: 5060,
+  tls: 5061,
+  ws: 8088,
+  wss: 8089,
+};
 
 /** Resolves a hostname to its addresses (A and AAAA). Injected so tests need no DNS. */
 export type Resolver = (host: string) => Promise<string[]>;
@@ -37,7 +43,11 @@ export async function resolveTrunkHosts(
         if (list.length === 0) throw new Error('no addresses');
         addresses.set(a, list);
       } catch (e) {
-        failures.push({ host: a, trunk: t.name, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
+        failures.push({
+          host: a,
+          trunk: t.name,
+          error: (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+        });
       }
     }
   }
@@ -85,7 +95,12 @@ function collapse(list: string[]): string[] {
   const cidrs = list.map((t) => parseCidr(t)!).sort((a, b) => a.bits - b.bits);
   const kept: Cidr[] = [];
   for (const c of cidrs) {
-    if (kept.some((k) => k.bits <= c.bits && (c.addr as { match(a: unknown, b: number): boolean }).match(k.addr, k.bits)))
+    if (
+      kept.some(
+        (k) =>
+          k.bits <= c.bits && (c.addr as { match(a: unknown, b: number): boolean }).match(k.addr, k.bits),
+      )
+    )
       continue;
     kept.push(c);
   }
@@ -101,7 +116,12 @@ function compareAddr(a: string, b: string): number {
   return ba.length - bb.length || pa.bits - pb.bits;
 }
 
-function intervalSet(name: string, type: 'ipv4_addr' | 'ipv6_addr', values: string[], comment: string): NftSet {
+function intervalSet(
+  name: string,
+  type: 'ipv4_addr' | 'ipv6_addr',
+  values: string[],
+  comment: string,
+): NftSet {
   return { name, type, flags: ['interval'], elements: values.map((value) => ({ value })), comment };
 }
 
@@ -160,7 +180,9 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
   if (fw.allow.length) notes.push(`firewall.allow: ${fw.allow.join(', ')}`);
 
   const mgmtNames = fw.management.networks ?? ['mgmt', 'vpn'].filter((n) => n in policy.networks);
-  const mgmt: Tagged[] = mgmtNames.flatMap((n) => (policy.networks[n] ?? []).map((c) => ({ cidr: parseCidr(c)! })));
+  const mgmt: Tagged[] = mgmtNames.flatMap((n) =>
+    (policy.networks[n] ?? []).map((c) => ({ cidr: parseCidr(c)! })),
+  );
   const known = split([...trunk, ...networks, ...extra]);
   const mgmtSplit = split(mgmt);
 
@@ -193,7 +215,8 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
     warnings.push(msg);
     if (fw.management.ports.some((p) => p.port === 22 && p.protocol === 'tcp')) blockers.push(msg);
   }
-  if (policy.endpoints.length === 0) warnings.push('the policy declares no SIP endpoints: no SIP rules were generated');
+  if (policy.endpoints.length === 0)
+    warnings.push('the policy declares no SIP endpoints: no SIP rules were generated');
   if (!policy.rtp) warnings.push('the policy declares no rtp range: no RTP rules were generated');
 
   // Sets.
@@ -201,11 +224,28 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
   for (const b of opts.bans ?? []) {
     const c = parseCidr(b.address);
     if (!c || b.remainingSec < 1) continue;
-    (c.addr.kind() === 'ipv4' ? bans.v4 : bans.v6).push({ value: c.text, timeoutSec: Math.ceil(b.remainingSec) });
+    (c.addr.kind() === 'ipv4' ? bans.v4 : bans.v6).push({
+      value: c.text,
+      timeoutSec: Math.ceil(b.remainingSec),
+    });
   }
   const sets: NftSet[] = [
-    { name: 'ban4', type: 'ipv4_addr', flags: ['timeout'], size: fw.bans.max_elements, elements: bans.v4, comment: 'banned IPv4 sources (hardline ban)' },
-    { name: 'ban6', type: 'ipv6_addr', flags: ['timeout'], size: fw.bans.max_elements, elements: bans.v6, comment: 'banned IPv6 sources (hardline ban)' },
+    {
+      name: 'ban4',
+      type: 'ipv4_addr',
+      flags: ['timeout'],
+      size: fw.bans.max_elements,
+      elements: bans.v4,
+      comment: 'banned IPv4 sources (hardline ban)',
+    },
+    {
+      name: 'ban6',
+      type: 'ipv6_addr',
+      flags: ['timeout'],
+      size: fw.bans.max_elements,
+      elements: bans.v6,
+      comment: 'banned IPv6 sources (hardline ban)',
+    },
     intervalSet('known4', 'ipv4_addr', known.v4, 'trunks, trusted networks, firewall.allow: never banned'),
     intervalSet('known6', 'ipv6_addr', known.v6, 'trunks, trusted networks, firewall.allow (IPv6)'),
     intervalSet('mgmt4', 'ipv4_addr', mgmtSplit.v4, `management networks: ${mgmtNames.join(', ') || 'none'}`),
@@ -215,7 +255,12 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
   const rl = fw.rate_limit;
   const udpPublic = publicSip.filter((s) => s.proto === 'udp').map((s) => s.port);
   const tcpPublic = publicSip.filter((s) => s.proto === 'tcp').map((s) => s.port);
-  const meter = (name: string, type: 'ipv4_addr' | 'ipv6_addr', timeoutSec: number, comment: string): NftSet => ({
+  const meter = (
+    name: string,
+    type: 'ipv4_addr' | 'ipv6_addr',
+    timeoutSec: number,
+    comment: string,
+  ): NftSet => ({
     name,
     type,
     flags: ['dynamic', 'timeout'],
@@ -229,12 +274,16 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
     sets.push(meter('sip_pps6', 'ipv6_addr', 60, 'per-source SIP packet rate (IPv6)'));
   }
   if (tcpPublic.length) {
-    sets.push(meter('sip_cps4', 'ipv4_addr', 120, 'per-source new SIP connections on public TCP/TLS/WS endpoints'));
+    sets.push(
+      meter('sip_cps4', 'ipv4_addr', 120, 'per-source new SIP connections on public TCP/TLS/WS endpoints'),
+    );
     sets.push(meter('sip_cps6', 'ipv6_addr', 120, 'per-source new SIP connections (IPv6)'));
   }
 
   // Chains.
-  const input: NftRule[] = [r([{ kind: 'iif', name: 'lo' }, { kind: 'accept' }], 'loopback is never filtered')];
+  const input: NftRule[] = [
+    r([{ kind: 'iif', name: 'lo' }, { kind: 'accept' }], 'loopback is never filtered'),
+  ];
   if (fw.interfaces.length)
     input.push(
       r(
@@ -243,9 +292,21 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
       ),
     );
   input.push(
-    r([{ kind: 'saddr', family: 'ip', op: '==', set: 'known4' }, { kind: 'goto', chain: 'known' }], 'trunks and trusted networks pass before the ban check'),
-    r([{ kind: 'saddr', family: 'ip6', op: '==', set: 'known6' }, { kind: 'goto', chain: 'known' }]),
-    r([{ kind: 'saddr', family: 'ip', op: '==', set: 'ban4' }, { kind: 'counter' }, { kind: 'drop' }], 'banned sources'),
+    r(
+      [
+        { kind: 'saddr', family: 'ip', op: '==', set: 'known4' },
+        { kind: 'goto', chain: 'known' },
+      ],
+      'trunks and trusted networks pass before the ban check',
+    ),
+    r([
+      { kind: 'saddr', family: 'ip6', op: '==', set: 'known6' },
+      { kind: 'goto', chain: 'known' },
+    ]),
+    r(
+      [{ kind: 'saddr', family: 'ip', op: '==', set: 'ban4' }, { kind: 'counter' }, { kind: 'drop' }],
+      'banned sources',
+    ),
     r([{ kind: 'saddr', family: 'ip6', op: '==', set: 'ban6' }, { kind: 'counter' }, { kind: 'drop' }]),
   );
   const mgmtDrop = (): NftRule[] => {
@@ -254,7 +315,11 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
       if (mgmtPorts[proto].length)
         out.push(
           r(
-            [{ kind: 'dport', proto, ports: portsOf(mgmtPorts[proto]) }, { kind: 'counter' }, { kind: 'drop' }],
+            [
+              { kind: 'dport', proto, ports: portsOf(mgmtPorts[proto]) },
+              { kind: 'counter' },
+              { kind: 'drop' },
+            ],
             proto === 'tcp' ? `management ports: only from ${mgmtNames.join(', ') || 'loopback'}` : undefined,
           ),
         );
@@ -268,7 +333,14 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
       r(
         [
           { kind: 'dport', proto: 'udp', ports },
-          { kind: 'limit-per-source', family: 'ip', set: 'sip_pps4', rate: rl.packets_per_second, per: 'second', burst: rl.burst },
+          {
+            kind: 'limit-per-source',
+            family: 'ip',
+            set: 'sip_pps4',
+            rate: rl.packets_per_second,
+            per: 'second',
+            burst: rl.burst,
+          },
           { kind: 'counter' },
           { kind: 'drop' },
         ],
@@ -276,7 +348,14 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
       ),
       r([
         { kind: 'dport', proto: 'udp', ports },
-        { kind: 'limit-per-source', family: 'ip6', set: 'sip_pps6', rate: rl.packets_per_second, per: 'second', burst: rl.burst },
+        {
+          kind: 'limit-per-source',
+          family: 'ip6',
+          set: 'sip_pps6',
+          rate: rl.packets_per_second,
+          per: 'second',
+          burst: rl.burst,
+        },
         { kind: 'counter' },
         { kind: 'drop' },
       ]),
@@ -289,7 +368,14 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
         [
           { kind: 'dport', proto: 'tcp', ports },
           { kind: 'ctstate', states: ['new'] },
-          { kind: 'limit-per-source', family: 'ip', set: 'sip_cps4', rate: rl.connections_per_minute, per: 'minute', burst: rl.connection_burst },
+          {
+            kind: 'limit-per-source',
+            family: 'ip',
+            set: 'sip_cps4',
+            rate: rl.connections_per_minute,
+            per: 'minute',
+            burst: rl.connection_burst,
+          },
           { kind: 'counter' },
           { kind: 'drop' },
         ],
@@ -298,7 +384,14 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
       r([
         { kind: 'dport', proto: 'tcp', ports },
         { kind: 'ctstate', states: ['new'] },
-        { kind: 'limit-per-source', family: 'ip6', set: 'sip_cps6', rate: rl.connections_per_minute, per: 'minute', burst: rl.connection_burst },
+        {
+          kind: 'limit-per-source',
+          family: 'ip6',
+          set: 'sip_cps6',
+          rate: rl.connections_per_minute,
+          per: 'minute',
+          burst: rl.connection_burst,
+        },
         { kind: 'counter' },
         { kind: 'drop' },
       ]),
@@ -308,14 +401,26 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
   for (const proto of ['udp', 'tcp'] as const) {
     const pub = publicSip.filter((s) => s.proto === proto).map((s) => s.port);
     if (pub.length)
-      input.push(r([{ kind: 'dport', proto, ports: portsOf(pub) }, { kind: 'accept' }], `public SIP: ${publicSip.filter((s) => s.proto === proto).map((s) => s.label).join(', ')}`));
+      input.push(
+        r(
+          [{ kind: 'dport', proto, ports: portsOf(pub) }, { kind: 'accept' }],
+          `public SIP: ${publicSip
+            .filter((s) => s.proto === proto)
+            .map((s) => s.label)
+            .join(', ')}`,
+        ),
+      );
   }
   for (const proto of ['udp', 'tcp'] as const) {
     const priv = sip.filter((s) => !s.public && s.proto === proto);
     if (priv.length)
       input.push(
         r(
-          [{ kind: 'dport', proto, ports: portsOf(priv.map((s) => s.port)) }, { kind: 'counter' }, { kind: 'drop' }],
+          [
+            { kind: 'dport', proto, ports: portsOf(priv.map((s) => s.port)) },
+            { kind: 'counter' },
+            { kind: 'drop' },
+          ],
           `SIP only from trunks and trusted networks: ${priv.map((s) => s.label).join(', ')}`,
         ),
       );
@@ -324,7 +429,12 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
     const out: NftRule[] = [];
     if (!policy.rtp) return out;
     const { start, end } = policy.rtp;
-    out.push(r([{ kind: 'dport', proto: 'udp', ports: { from: start, to: end } }, { kind: 'accept' }], `RTP: ${start}-${end}`));
+    out.push(
+      r(
+        [{ kind: 'dport', proto: 'udp', ports: { from: start, to: end } }, { kind: 'accept' }],
+        `RTP: ${start}-${end}`,
+      ),
+    );
     if (fw.rtp_guard) {
       const g = fw.rtp_guard;
       const pieces: { from: number; to: number }[] = [];
@@ -336,10 +446,24 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
         let from = p.from;
         for (const sp of [...sipUdp].sort((a, b) => a - b)) {
           if (sp < from || sp > p.to) continue;
-          if (sp > from) out.push(r([{ kind: 'dport', proto: 'udp', ports: { from, to: sp - 1 } }, { kind: 'counter' }, { kind: 'drop' }]));
+          if (sp > from)
+            out.push(
+              r([
+                { kind: 'dport', proto: 'udp', ports: { from, to: sp - 1 } },
+                { kind: 'counter' },
+                { kind: 'drop' },
+              ]),
+            );
           from = sp + 1;
         }
-        if (from <= p.to) out.push(r([{ kind: 'dport', proto: 'udp', ports: { from, to: p.to } }, { kind: 'counter' }, { kind: 'drop' }]));
+        if (from <= p.to)
+          out.push(
+            r([
+              { kind: 'dport', proto: 'udp', ports: { from, to: p.to } },
+              { kind: 'counter' },
+              { kind: 'drop' },
+            ]),
+          );
       }
       if (out.length > 1) out[1]!.comment = `UDP outside the RTP range within rtp_guard ${g.start}-${g.end}`;
     }
@@ -347,17 +471,30 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
   };
   input.push(...rtpRules());
 
-  const knownRules: NftRule[] = [r([{ kind: 'ctstate', states: ['established', 'related'] }, { kind: 'accept' }])];
+  const knownRules: NftRule[] = [
+    r([{ kind: 'ctstate', states: ['established', 'related'] }, { kind: 'accept' }]),
+  ];
   for (const proto of ['tcp', 'udp'] as const) {
     if (!mgmtPorts[proto].length) continue;
     const ports = portsOf(mgmtPorts[proto]);
     knownRules.push(
       r(
-        [{ kind: 'dport', proto, ports }, { kind: 'saddr', family: 'ip', op: '==', set: 'mgmt4' }, { kind: 'accept' }],
+        [
+          { kind: 'dport', proto, ports },
+          { kind: 'saddr', family: 'ip', op: '==', set: 'mgmt4' },
+          { kind: 'accept' },
+        ],
         proto === 'tcp' ? 'management ports from the management networks' : undefined,
       ),
-      r([{ kind: 'dport', proto, ports }, { kind: 'saddr', family: 'ip6', op: '==', set: 'mgmt6' }, { kind: 'accept' }]),
-      r([{ kind: 'dport', proto, ports }, { kind: 'counter' }, { kind: 'drop' }], proto === 'tcp' ? 'and from no other trusted network' : undefined),
+      r([
+        { kind: 'dport', proto, ports },
+        { kind: 'saddr', family: 'ip6', op: '==', set: 'mgmt6' },
+        { kind: 'accept' },
+      ]),
+      r(
+        [{ kind: 'dport', proto, ports }, { kind: 'counter' }, { kind: 'drop' }],
+        proto === 'tcp' ? 'and from no other trusted network' : undefined,
+      ),
     );
   }
   // Everything else from known sources (SIP, RTP) falls through to the chain policy: accept.
