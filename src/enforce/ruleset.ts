@@ -165,7 +165,7 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
         for (const x of got) trunk.push({ cidr: parseCidr(x)! });
       } else {
         const why = resolved?.failures.find((f) => f.host === a)?.error ?? 'not resolved';
-        const msg = `trunk ${t.name}: hostname ${a} did not resolve (${why}); its addresses are not in the ruleset, so its SIP would be treated as public traffic`;
+        const msg = `trunk ${t.name}: hostname ${a} did not resolve (${why}); its addresses are not in the ruleset, so its SIP is handled like any stranger's (dropped on trunk-only endpoints)`;
         warnings.push(msg);
         blockers.push(msg);
       }
