@@ -183,13 +183,20 @@ export async function rollback(
 ): Promise<void> {
   if (before) {
     const cmds = listingToCommands(before);
-    await executor.loadJson({
-      nftables: [
-        { add: { table: { family: 'inet', name: table } } },
-        { delete: { table: { family: 'inet', name: table } } },
-        ...cmds.nftables,
-      ],
-    });
+    try {
+      await executor.loadJson({
+        nftables: [
+          { add: { table: { family: 'inet', name: table } } },
+          { delete: { table: { family: 'inet', name: table } } },
+          ...cmds.nftables,
+        ],
+      });
+    } catch (e) {
+      // Never leave an unconfirmed ruleset in place: without hardline's table nothing of ours
+      // can lock anybody out. Then report why the old table could not come back.
+      await executor.deleteTable(table);
+      throw e;
+    }
   } else await executor.deleteTable(table);
 }
 

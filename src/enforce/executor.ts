@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { HardlineError } from '../core/errors.js';
 import { elementJson } from './nft.js';
 
@@ -123,7 +126,16 @@ export class RealNftExecutor implements NftExecutor {
   }
 
   async loadJson(doc: { nftables: unknown[] }): Promise<void> {
-    await this.must(['-j', '-f', '-'], JSON.stringify(doc), 'nft -j -f (load)');
+    // nft's JSON parser opens /dev/stdin, which fails on the socket Node gives a child as stdin:
+    // pass the document through a private temporary file instead.
+    const dir = mkdtempSync(path.join(tmpdir(), 'hardline-nft-'));
+    const file = path.join(dir, 'commands.json');
+    try {
+      writeFileSync(file, JSON.stringify(doc), { mode: 0o600 });
+      await this.must(['-j', '-f', file], undefined, 'nft -j -f (load)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   private async list(table: string, wrap: string[] = []): Promise<TableListing | undefined> {

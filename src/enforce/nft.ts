@@ -15,6 +15,7 @@ export type Expr =
   | { kind: 'iifname'; op: '==' | '!='; names: string[] }
   | { kind: 'saddr'; family: Family; op: '==' | '!='; set: string }
   | { kind: 'dport'; proto: L4; ports: PortValue }
+  | { kind: 'icmpv6-nd' }
   | { kind: 'ctstate'; states: ('established' | 'related' | 'new' | 'invalid')[] }
   | {
       kind: 'limit-per-source';
@@ -81,6 +82,8 @@ function exprText(e: Expr): string {
       return `${e.family} saddr ${e.op === '!=' ? '!= ' : ''}@${e.set}`;
     case 'dport':
       return `${e.proto} dport ${portText(e.ports)}`;
+    case 'icmpv6-nd':
+      return 'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }';
     case 'ctstate':
       return `ct state ${e.states.join(',')}`;
     case 'limit-per-source':
@@ -204,6 +207,14 @@ function exprJson(e: Expr): Json {
           op: '==',
           left: { payload: { protocol: e.proto, field: 'dport' } },
           right: portJson(e.ports),
+        },
+      };
+    case 'icmpv6-nd':
+      return {
+        match: {
+          op: '==',
+          left: { payload: { protocol: 'icmpv6', field: 'type' } },
+          right: { set: ['nd-neighbor-solicit', 'nd-neighbor-advert'] },
         },
       };
     case 'ctstate':
