@@ -44,6 +44,20 @@ if (mode === 'serve') {
     sock.on('error', () => done(false));
     sock.bind({ port: 0, ...(from && from !== '-' ? { address: from } : {}) }, () => sock.send('ping', port, host));
   }
+} else if (mode === 'flood') {
+  // flood udp HOST PORT COUNT [FROM]: sends COUNT datagrams at once, prints how many were echoed.
+  const [, host, portText, countText, from] = args;
+  const count = Math.min(Number(countText), 10000);
+  let answered = 0;
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  sock.on('message', () => answered++);
+  sock.bind({ port: 0, ...(from && from !== '-' ? { address: from } : {}) }, () => {
+    for (let i = 0; i < count; i++) sock.send(`OPTIONS ${i}`, Number(portText), host);
+    setTimeout(() => {
+      process.stdout.write(`${answered}\n`);
+      process.exit(0);
+    }, 700);
+  });
 } else {
   process.stderr.write('usage: netns-peer.mjs serve SPECS | probe PROTO HOST PORT [FROM] [TIMEOUT_MS]\n');
   process.exit(2);

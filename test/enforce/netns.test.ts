@@ -50,6 +50,7 @@ function policyYaml(stateDir: string, extra = ''): string {
     'endpoints:',
     '  - { name: trunk, host: 198.51.100.1, transport: udp, port: 5060, public: false }',
     '  - { name: phones, host: 198.51.100.1, transport: tls, port: 5061 }',
+    '  - { name: roaming, host: 198.51.100.1, transport: udp, port: 5080 }',
     'trunks: [{ name: carrier, addresses: [198.51.100.10] }]',
     'networks: { mgmt: [192.168.99.0/28] }',
     'rtp: { start: 10000, end: 10099 }',
@@ -102,7 +103,7 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
     inNs(NS.mgmt, ['ip', 'addr', 'add', '192.168.99.2/28', 'dev', `ms${id}`]);
     server = spawn(
       'ip',
-      ['netns', 'exec', NS.srv, process.execPath, PEER, 'serve', 'tcp:22,tcp:5038,udp:5060,tcp:5061,udp:10050,udp:15000'],
+      ['netns', 'exec', NS.srv, process.execPath, PEER, 'serve', 'tcp:22,tcp:5038,udp:5060,tcp:5061,udp:5080,udp:10050,udp:15000'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     await new Promise<void>((resolve, reject) => {
@@ -149,6 +150,15 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
     assert.ok(reaches(NS.out, 'udp', '198.51.100.1', 5060, '198.51.100.10'), 'from the trunk');
     assert.equal(reaches(NS.out, 'udp', '198.51.100.1', 5060, '198.51.100.2'), false, 'from a stranger');
     assert.ok(reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'), 'public TLS endpoint from a stranger');
+  });
+
+  it('public UDP SIP is rate-limited per source; the trunk is not', () => {
+    const flood = (from: string) =>
+      Number(inNs(NS.out, [process.execPath, PEER, 'flood', 'udp', '198.51.100.1', '5080', '200', from]).stdout.trim());
+    const stranger = flood('198.51.100.2');
+    // burst 40 plus 20/s while the flood lasts: far below 200, well above 0
+    assert.ok(stranger >= 30 && stranger <= 80, `a stranger got ${stranger} of 200 answered`);
+    assert.equal(flood('198.51.100.10'), 200, 'the trunk is never rate-limited');
   });
 
   it('RTP: admitted inside the declared range, dropped outside it', () => {
