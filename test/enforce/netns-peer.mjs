@@ -42,7 +42,9 @@ if (mode === 'serve') {
     const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     sock.on('message', () => done(true));
     sock.on('error', () => done(false));
-    sock.bind({ port: 0, ...(from && from !== '-' ? { address: from } : {}) }, () => sock.send('ping', port, host));
+    sock.bind({ port: 0, ...(from && from !== '-' ? { address: from } : {}) }, () =>
+      sock.send('ping', port, host),
+    );
   }
 } else if (mode === 'flood') {
   // flood udp HOST PORT COUNT [FROM]: sends COUNT datagrams at once, prints how many were echoed.

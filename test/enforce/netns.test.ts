@@ -39,7 +39,8 @@ function hardline(args: string[]) {
 /** Does `proto host:port` answer from namespace `ns` (optionally from a given source address)? */
 function reaches(ns: string, proto: 'tcp' | 'udp', host: string, port: number, from = '-'): boolean {
   return (
-    inNs(ns, [process.execPath, PEER, 'probe', proto, host, String(port), from, '700'], { allowFail: true }).status === 0
+    inNs(ns, [process.execPath, PEER, 'probe', proto, host, String(port), from, '700'], { allowFail: true })
+      .status === 0
   );
 }
 
@@ -64,7 +65,9 @@ function policyYaml(stateDir: string, extra = ''): string {
   ].join('\n');
 }
 
-describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && 'HARDLINE_SKIP_NETNS=1' }, () => {
+describe('firewall and bans in network namespaces (real nft)', {
+  skip: SKIP && 'HARDLINE_SKIP_NETNS=1',
+}, () => {
   let server: ChildProcess | undefined;
   let dir = '';
   let policy = '';
@@ -103,7 +106,15 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
     inNs(NS.mgmt, ['ip', 'addr', 'add', '192.168.99.2/28', 'dev', `ms${id}`]);
     server = spawn(
       'ip',
-      ['netns', 'exec', NS.srv, process.execPath, PEER, 'serve', 'tcp:22,tcp:5038,udp:5060,tcp:5061,udp:5080,udp:10050,udp:15000'],
+      [
+        'netns',
+        'exec',
+        NS.srv,
+        process.execPath,
+        PEER,
+        'serve',
+        'tcp:22,tcp:5038,udp:5060,tcp:5061,udp:5080,udp:10050,udp:15000',
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     await new Promise<void>((resolve, reject) => {
@@ -130,7 +141,16 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
   });
 
   it('hardline firewall --apply loads the table; --check finds no drift', () => {
-    const r = hardline(['firewall', '--apply', '--confirm-timeout', '0', '--policy', policy, '--netns', NS.srv]);
+    const r = hardline([
+      'firewall',
+      '--apply',
+      '--confirm-timeout',
+      '0',
+      '--policy',
+      policy,
+      '--netns',
+      NS.srv,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.match(inNs(NS.srv, ['nft', 'list', 'table', 'inet', TABLE]).stdout, /set ban4/);
     const c = hardline(['firewall', '--check', '--policy', policy, '--netns', NS.srv]);
@@ -149,12 +169,26 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
   it('SIP on the trunk-only endpoint: admitted from the trunk address, dropped from others', () => {
     assert.ok(reaches(NS.out, 'udp', '198.51.100.1', 5060, '198.51.100.10'), 'from the trunk');
     assert.equal(reaches(NS.out, 'udp', '198.51.100.1', 5060, '198.51.100.2'), false, 'from a stranger');
-    assert.ok(reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'), 'public TLS endpoint from a stranger');
+    assert.ok(
+      reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'),
+      'public TLS endpoint from a stranger',
+    );
   });
 
   it('public UDP SIP is rate-limited per source; the trunk is not', () => {
     const flood = (from: string) =>
-      Number(inNs(NS.out, [process.execPath, PEER, 'flood', 'udp', '198.51.100.1', '5080', '200', from]).stdout.trim());
+      Number(
+        inNs(NS.out, [
+          process.execPath,
+          PEER,
+          'flood',
+          'udp',
+          '198.51.100.1',
+          '5080',
+          '200',
+          from,
+        ]).stdout.trim(),
+      );
     const stranger = flood('198.51.100.2');
     // burst 40 plus 20/s while the flood lasts: far below 200, well above 0
     assert.ok(stranger >= 30 && stranger <= 80, `a stranger got ${stranger} of 200 answered`);
@@ -169,19 +203,48 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
   it('a banned address is dropped and the ban expires after its timeout (IPv4 and IPv6)', async () => {
     assert.ok(reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'));
     assert.ok(reaches(NS.out, 'tcp', '2001:db8:1::1', 5061), 'IPv6 before the ban');
-    const b = hardline(['ban', 'add', '198.51.100.2', '--duration', '3s', '--reason', 'test', '--policy', policy, '--netns', NS.srv]);
+    const b = hardline([
+      'ban',
+      'add',
+      '198.51.100.2',
+      '--duration',
+      '3s',
+      '--reason',
+      'test',
+      '--policy',
+      policy,
+      '--netns',
+      NS.srv,
+    ]);
     assert.equal(b.code, 0, b.err);
     assert.match(b.out, /^banned 198\.51\.100\.2 for 3s/);
-    const b6 = hardline(['ban', 'add', '2001:db8:1::2', '--duration', '3s', '--policy', policy, '--netns', NS.srv]);
+    const b6 = hardline([
+      'ban',
+      'add',
+      '2001:db8:1::2',
+      '--duration',
+      '3s',
+      '--policy',
+      policy,
+      '--netns',
+      NS.srv,
+    ]);
     assert.equal(b6.code, 0, b6.err);
     const started = Date.now();
-    assert.equal(reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'), false, 'banned v4 source is dropped');
+    assert.equal(
+      reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'),
+      false,
+      'banned v4 source is dropped',
+    );
     assert.equal(reaches(NS.out, 'tcp', '2001:db8:1::1', 5061), false, 'banned v6 source is dropped');
     assert.ok(reaches(NS.out, 'udp', '198.51.100.1', 5060, '198.51.100.10'), 'the trunk still gets through');
     const list = hardline(['ban', 'list', '--policy', policy, '--netns', NS.srv, '--format', 'json']);
     const listed = JSON.parse(list.out) as { bans: { address: string; live: number | null }[] };
     assert.deepEqual(listed.bans.map((x) => x.address).sort(), ['198.51.100.2', '2001:db8:1::2']);
-    assert.ok(listed.bans.every((x) => x.live !== null), 'both are in the live nft sets');
+    assert.ok(
+      listed.bans.every((x) => x.live !== null),
+      'both are in the live nft sets',
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, 3600 - (Date.now() - started))));
     const eventually = async (probe: () => boolean) => {
       for (let i = 0; i < 10; i++) {
@@ -190,9 +253,15 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
       }
       return false;
     };
-    assert.ok(await eventually(() => reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2')), 'the v4 ban expired');
+    assert.ok(
+      await eventually(() => reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2')),
+      'the v4 ban expired',
+    );
     assert.ok(await eventually(() => reaches(NS.out, 'tcp', '2001:db8:1::1', 5061)), 'the v6 ban expired');
-    assert.equal(inNs(NS.srv, ['nft', 'list', 'set', 'inet', TABLE, 'ban4']).stdout.includes('198.51.100.2'), false);
+    assert.equal(
+      inNs(NS.srv, ['nft', 'list', 'set', 'inet', TABLE, 'ban4']).stdout.includes('198.51.100.2'),
+      false,
+    );
   });
 
   it('the allowlist refuses to ban a trunk address, and logs why', () => {
@@ -203,16 +272,40 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(log.some((l) => l['event'] === 'ban_refused' && l['reason'] === 'allowlisted' && l['address'] === '198.51.100.10'));
-    assert.equal(inNs(NS.srv, ['nft', 'list', 'set', 'inet', TABLE, 'ban4']).stdout.includes('198.51.100.10'), false);
+    assert.ok(
+      log.some(
+        (l) =>
+          l['event'] === 'ban_refused' && l['reason'] === 'allowlisted' && l['address'] === '198.51.100.10',
+      ),
+    );
+    assert.equal(
+      inNs(NS.srv, ['nft', 'list', 'set', 'inet', TABLE, 'ban4']).stdout.includes('198.51.100.10'),
+      false,
+    );
     assert.ok(reaches(NS.out, 'udp', '198.51.100.1', 5060, '198.51.100.10'));
   });
 
   it('bans survive a re-apply and come back with ban restore after the set is flushed', () => {
-    assert.equal(hardline(['ban', 'add', '198.51.100.2', '--duration', '1h', '--policy', policy, '--netns', NS.srv]).code, 0);
-    const r = hardline(['firewall', '--apply', '--confirm-timeout', '0', '--policy', policy, '--netns', NS.srv]);
+    assert.equal(
+      hardline(['ban', 'add', '198.51.100.2', '--duration', '1h', '--policy', policy, '--netns', NS.srv])
+        .code,
+      0,
+    );
+    const r = hardline([
+      'firewall',
+      '--apply',
+      '--confirm-timeout',
+      '0',
+      '--policy',
+      policy,
+      '--netns',
+      NS.srv,
+    ]);
     assert.equal(r.code, 0, r.err);
-    assert.match(inNs(NS.srv, ['nft', 'list', 'set', 'inet', TABLE, 'ban4']).stdout, /198\.51\.100\.2 timeout (1h|59m\d+s) expires/);
+    assert.match(
+      inNs(NS.srv, ['nft', 'list', 'set', 'inet', TABLE, 'ban4']).stdout,
+      /198\.51\.100\.2 timeout (1h|59m\d+s) expires/,
+    );
     inNs(NS.srv, ['nft', 'flush', 'set', 'inet', TABLE, 'ban4']);
     assert.ok(reaches(NS.out, 'tcp', '198.51.100.1', 5061, '198.51.100.2'));
     const restore = hardline(['ban', 'restore', '--policy', policy, '--netns', NS.srv]);
@@ -247,18 +340,47 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
 
   it('--apply rolls back to the previous table unless confirmed; --confirm keeps it', async () => {
     // Start from the policy's table, then try a policy that also lets the outside reach AMI.
-    assert.equal(hardline(['firewall', '--apply', '--confirm-timeout', '0', '--policy', policy, '--netns', NS.srv]).code, 0);
+    assert.equal(
+      hardline(['firewall', '--apply', '--confirm-timeout', '0', '--policy', policy, '--netns', NS.srv]).code,
+      0,
+    );
     const open = path.join(dir, 'open.yaml');
-    writeFileSync(open, policyYaml(stateDir).replace('mgmt: [192.168.99.0/28]', 'mgmt: [192.168.99.0/28, 198.51.100.2/32]'));
-    const r = hardline(['firewall', '--apply', '--confirm-timeout', '2', '--policy', open, '--netns', NS.srv]);
+    writeFileSync(
+      open,
+      policyYaml(stateDir).replace('mgmt: [192.168.99.0/28]', 'mgmt: [192.168.99.0/28, 198.51.100.2/32]'),
+    );
+    const r = hardline([
+      'firewall',
+      '--apply',
+      '--confirm-timeout',
+      '2',
+      '--policy',
+      open,
+      '--netns',
+      NS.srv,
+    ]);
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /rolled back \(no confirmation in time\)/);
-    assert.equal(hardline(['firewall', '--check', '--policy', policy, '--netns', NS.srv]).code, 0, 'back to the old table');
+    assert.equal(
+      hardline(['firewall', '--check', '--policy', policy, '--netns', NS.srv]).code,
+      0,
+      'back to the old table',
+    );
     assert.equal(reaches(NS.out, 'tcp', '198.51.100.1', 5038), false);
 
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, 'bin', 'hardline.js'), 'firewall', '--apply', '--confirm-timeout', '20', '--policy', open, '--netns', NS.srv],
+      [
+        path.join(ROOT, 'bin', 'hardline.js'),
+        'firewall',
+        '--apply',
+        '--confirm-timeout',
+        '20',
+        '--policy',
+        open,
+        '--netns',
+        NS.srv,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';
@@ -266,7 +388,8 @@ describe('firewall and bans in network namespaces (real nft)', { skip: SKIP && '
       err += d.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    for (let i = 0; i < 100 && !/rolling back in 20 s/.test(err); i++) await new Promise((res) => setTimeout(res, 100));
+    for (let i = 0; i < 100 && !/rolling back in 20 s/.test(err); i++)
+      await new Promise((res) => setTimeout(res, 100));
     assert.ok(reaches(NS.out, 'tcp', '198.51.100.1', 5038), 'the new table is live while waiting');
     const c = hardline(['firewall', '--confirm', '--state-dir', stateDir]);
     assert.equal(c.code, 0, c.err);
