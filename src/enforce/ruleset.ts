@@ -304,6 +304,10 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
       { kind: 'goto', chain: 'known' },
     ]),
     r(
+      [{ kind: 'icmpv6-nd' }, { kind: 'accept' }],
+      'IPv6 neighbour discovery passes even from banned sources, so the path heals when a ban ends',
+    ),
+    r(
       [{ kind: 'saddr', family: 'ip', op: '==', set: 'ban4' }, { kind: 'counter' }, { kind: 'drop' }],
       'banned sources',
     ),
