@@ -181,7 +181,7 @@ describe('ruleset generator', () => {
     // public TLS endpoint: rate-limited new connections; trunk-only UDP 5060: dropped for strangers
     assert.ok(
       at(
-        /^tcp dport 5061 ct state new update @sip_cps4 \{ ip saddr limit rate over 60\/minute burst 20 packets \} counter drop$/,
+        /^tcp dport 5061 ct state new update @sip_cps4 \{ ip saddr limit rate over 30\/minute burst 20 packets \} counter drop$/,
       ) >= 0,
     );
     assert.ok(at(/^udp dport 5060 counter drop$/) > at(/^tcp dport 5061 accept$/));
