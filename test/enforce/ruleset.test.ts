@@ -173,7 +173,10 @@ describe('ruleset generator', () => {
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     // trunks/trusted pass before the ban check; bans before everything public
     assert.ok(at(/^ip saddr @known4 goto known$/) < at(/^ip saddr @ban4 counter drop$/));
-    assert.ok(at(/^icmpv6 type \{ nd-neighbor-solicit, nd-neighbor-advert \} accept$/) < at(/^ip saddr @ban4 counter drop$/));
+    assert.ok(
+      at(/^icmpv6 type \{ nd-neighbor-solicit, nd-neighbor-advert \} accept$/) <
+        at(/^ip saddr @ban4 counter drop$/),
+    );
     assert.ok(
       at(/^ip6 saddr @ban6 counter drop$/) <
         at(/^tcp dport \{ 22, 80, 443, 5038, 8021, 8088, 8089 \} counter drop$/),
