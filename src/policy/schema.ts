@@ -180,37 +180,38 @@ export const firewallSchema = z.strictObject({
     .prefault({}),
 });
 
-export const policySchema = z
-  .strictObject({
-    version: z.literal(1),
-    site: z.string().optional(),
-    pbxs: z.array(pbxSchema).default([]),
-    endpoints: z.array(endpointSchema).default([]),
-    trunks: z.array(trunkSchema).default([]),
-    networks: z
-      .record(
-        z
-          .string()
-          .regex(/^[a-z][a-z0-9_-]*$/, 'network names are lower-case words such as lan, voice, vpn, mgmt'),
-        z.array(cidr),
-      )
-      .default({}),
-    rtp: rtpSchema.optional(),
-    security: securitySchema.prefault({}),
-    credentials: credentialsSchema.prefault({}),
-    exceptions: z.array(exceptionSchema).default([]),
-    firewall: firewallSchema.prefault({}),
-  })
-  .superRefine((p, ctx) => {
-    p.firewall.management.networks?.forEach((n, i) => {
-      if (!(n in p.networks))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['firewall', 'management', 'networks', i],
-          message: `network '${n}' is not declared under networks (declared: ${Object.keys(p.networks).join(', ') || 'none'})`,
-        });
-    });
+const policyObject = z.strictObject({
+  version: z.literal(1),
+  site: z.string().optional(),
+  pbxs: z.array(pbxSchema).default([]),
+  endpoints: z.array(endpointSchema).default([]),
+  trunks: z.array(trunkSchema).default([]),
+  networks: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]*$/, 'network names are lower-case words such as lan, voice, vpn, mgmt'),
+      z.array(cidr),
+    )
+    .default({}),
+  rtp: rtpSchema.optional(),
+  security: securitySchema.prefault({}),
+  credentials: credentialsSchema.prefault({}),
+  exceptions: z.array(exceptionSchema).default([]),
+  firewall: firewallSchema.prefault({}),
+});
+
+/** The policy schema: the object above plus checks across sections. */
+export const policySchema = policyObject.superRefine((p, ctx) => {
+  p.firewall.management.networks?.forEach((n, i) => {
+    if (!(n in p.networks))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['firewall', 'management', 'networks', i],
+        message: `network '${n}' is not declared under networks (declared: ${Object.keys(p.networks).join(', ') || 'none'})`,
+      });
   });
+});
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
