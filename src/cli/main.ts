@@ -4,6 +4,8 @@ import { SEVERITIES } from '../core/severity.js';
 import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
+import { banCommand } from './ban.js';
+import { FIREWALL_FORMATS, firewallCommand } from './firewall.js';
 import { rulesCommand } from './rules.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -56,7 +58,53 @@ export function buildProgram(): Command {
       process.exitCode = await rulesCommand(id, o);
     });
 
+  // enforce: hardline firewall, hardline ban (issue 7)
+  program
+    .command('firewall')
+    .description('generate the nftables ruleset from the policy; --apply it with rollback; --check for drift')
+    .option('-p, --policy <file>', 'site policy (default: ./hardline.yaml)')
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'nft|json for the ruleset; text|json|sarif|html for --check',
+      ).choices(FIREWALL_FORMATS),
+    )
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--apply', 'load the ruleset atomically; roll back unless confirmed in time')
+    .option('--confirm-timeout <seconds>', 'seconds to wait for confirmation (0: no rollback)', intArg, 30)
+    .option('--force', 'apply even when the ruleset could lock out a trunk or the management network')
+    .option('--confirm', 'confirm a pending --apply from another shell')
+    .option('--check', 'compare the live table with the policy and report drift (exit 1 on drift)')
+    .option('--state-dir <dir>', 'state folder (default: firewall.state_dir)')
+    .option('--netns <name>', 'act inside this network namespace (labs, tests)')
+    .action(async (o) => {
+      process.exitCode = await firewallCommand(o);
+    });
+
+  program
+    .command('ban')
+    .description('list, add or remove timed bans (never of trunks or trusted networks); restore them at boot')
+    .argument('<action>', 'list | add | remove | restore')
+    .argument('[address]', 'IPv4 or IPv6 address (add, remove)')
+    .option('-p, --policy <file>', 'site policy (default: ./hardline.yaml)')
+    .option('--duration <d>', 'ban length, e.g. 10m, 6h, 1d (default: the policy ladder)')
+    .option('--reason <text>', 'why (logged and listed)')
+    .option('--dry-run', 'say what would happen; change nothing')
+    .addOption(
+      new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
+    )
+    .option('--state-dir <dir>', 'state folder (default: firewall.state_dir)')
+    .option('--netns <name>', 'act inside this network namespace (labs, tests)')
+    .action(async (action, address, o) => {
+      process.exitCode = await banCommand(action, address, o);
+    });
+
   return program;
+}
+
+function intArg(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of seconds');
+  return Number(v);
 }
 
 export async function main(argv: string[]): Promise<void> {
