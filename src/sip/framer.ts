@@ -1,5 +1,5 @@
-import { parse, type SipParseError } from './parser.js';
 import type { SipMessage } from './message.js';
+import { parse, type SipParseError } from './parser.js';
 
 /**
  * Frames SIP messages on a byte stream (TCP, TLS): finds the end of the header block, reads
@@ -90,7 +90,7 @@ export class StreamFramer {
       }
       if (skipped) {
         this.scanned = 0;
-        if (this.start === this.end) return skipped >= 2 ? { type: 'keepalive' } : undefined;
+        if (skipped >= 2) return { type: 'keepalive' };
       }
       if (this.start === this.end) return undefined;
       const view = this.buf.subarray(this.start, this.end);
@@ -98,7 +98,8 @@ export class StreamFramer {
       const idx = view.indexOf('\r\n\r\n', from);
       if (idx < 0) {
         this.scanned = view.length;
-        if (view.length > this.maxHeader) return this.fail('HL_SIP_TOO_LARGE', 'header block too large', view);
+        if (view.length > this.maxHeader)
+          return this.fail('HL_SIP_TOO_LARGE', 'header block too large', view);
         return undefined;
       }
       const headLen = idx + 4;

@@ -86,7 +86,12 @@ export class SipMessage {
   }
 
   /** Builds a response. */
-  static response(status: number, reason: string, headers: [string, string][], body?: Buffer | string): SipMessage {
+  static response(
+    status: number,
+    reason: string,
+    headers: [string, string][],
+    body?: Buffer | string,
+  ): SipMessage {
     const m = new SipMessage('response', '', '', status, reason, 'SIP/2.0', [], undefined, 0, 0);
     for (const [k, v] of headers) m.add(k, v);
     if (body !== undefined) m.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;

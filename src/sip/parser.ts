@@ -71,7 +71,8 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
   let text: string;
   if (typeof input === 'string') {
     const bytes = Buffer.byteLength(input, 'utf8');
-    if (bytes > maxSize) return err('HL_SIP_TOO_LARGE', `message of ${bytes} bytes exceeds ${maxSize}`, maxSize);
+    if (bytes > maxSize)
+      return err('HL_SIP_TOO_LARGE', `message of ${bytes} bytes exceeds ${maxSize}`, maxSize);
     // Non-ASCII text: work on its UTF-8 bytes so offsets and Content-Length are in bytes.
     if (bytes !== input.length) return parseUnsafe(Buffer.from(input, 'utf8'), opts);
     text = input;
@@ -140,7 +141,8 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
     if (badM >= 0) return err('HL_SIP_METHOD', 'invalid character in method', badM);
     method = text.slice(pos, sp1);
     const sp2 = text.indexOf(' ', sp1 + 1);
-    if (sp2 < 0 || sp2 >= lineEnd) return err('HL_SIP_START_LINE', 'request line without a SIP version', lineEnd);
+    if (sp2 < 0 || sp2 >= lineEnd)
+      return err('HL_SIP_START_LINE', 'request line without a SIP version', lineEnd);
     if (sp2 === sp1 + 1) return err('HL_SIP_REQUEST_URI', 'empty Request-URI', sp2);
     uri = text.slice(sp1 + 1, sp2);
     for (let k = sp1 + 1; k < sp2; k++) {
@@ -215,7 +217,8 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
     if (name === CONTENT_LENGTH) {
       const v = h.value;
       let num = 0;
-      if (v.length === 0 || v.length > 10) return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
+      if (v.length === 0 || v.length > 10)
+        return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
       for (let k = 0; k < v.length; k++) {
         const d = v.charCodeAt(k) - 48;
         if (d < 0 || d > 9) return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);

@@ -173,7 +173,8 @@ export function parseHostPort(
     }
   }
   if (rest === to) return { ok: true, value: { host, hostType } };
-  if (s.charCodeAt(rest) !== 58) return { ok: false, message: 'unexpected text after host', offset: rest - from };
+  if (s.charCodeAt(rest) !== 58)
+    return { ok: false, message: 'unexpected text after host', offset: rest - from };
   let port = 0;
   const ps = rest + 1;
   if (ps === to || to - ps > 5) return { ok: false, message: 'invalid port', offset: ps - from };
@@ -189,7 +190,10 @@ export function parseHostPort(
 /** Sets a parameter; `__proto__` and friends are stored as plain data. */
 export function setParam(into: Params, name: string, value: string | null): void {
   const c = name.charCodeAt(0);
-  if ((c === 95 || c === 99 || c === 112) && (name === '__proto__' || name === 'constructor' || name === 'prototype'))
+  if (
+    (c === 95 || c === 99 || c === 112) &&
+    (name === '__proto__' || name === 'constructor' || name === 'prototype')
+  )
     Object.defineProperty(into, name, { value, enumerable: true, writable: true, configurable: true });
   else into[name] = value;
 }
@@ -250,7 +254,11 @@ export function parseParams(s: string, from: number, to: number, into: Params, d
 }
 
 /** Reads a quoted string starting at s[i] === '"'; returns its unescaped text and end. */
-export function readQuoted(s: string, i: number, to: number = s.length): { text: string; end: number } | undefined {
+export function readQuoted(
+  s: string,
+  i: number,
+  to: number = s.length,
+): { text: string; end: number } | undefined {
   let out = '';
   let segStart = i + 1;
   for (let k = i + 1; k < to; k++) {
@@ -381,7 +389,8 @@ export function formatUri(u: Uri, opts: { withPassword?: boolean } = {}): string
     let out = `${s.scheme}:`;
     if (s.user !== undefined) {
       out += percentEncode(s.user, USER_OK);
-      if (s.password !== undefined) out += opts.withPassword ? `:${percentEncode(s.password, USER_OK)}` : ':***';
+      if (s.password !== undefined)
+        out += opts.withPassword ? `:${percentEncode(s.password, USER_OK)}` : ':***';
       out += '@';
     }
     out += s.hostType === 'ipv6' ? `[${s.host}]` : s.host;
