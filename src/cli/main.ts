@@ -5,6 +5,7 @@ import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
 import { rulesCommand } from './rules.js';
+import { sipParseCommand } from './sip.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -54,6 +55,19 @@ export function buildProgram(): Command {
     )
     .action(async (id, o) => {
       process.exitCode = await rulesCommand(id, o);
+    });
+
+  // hardline sip ...: the SIP core, for users checking what hardline makes of a message.
+  const sip = program.command('sip').description('SIP message tools');
+  sip
+    .command('parse')
+    .description('parse a SIP message (a file, or - for stdin) and show its structure and problems')
+    .argument('[file]', 'file holding one SIP message, or - for stdin', '-')
+    .addOption(
+      new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
+    )
+    .action(async (file, o) => {
+      process.exitCode = await sipParseCommand(file, o);
     });
 
   return program;
