@@ -4,6 +4,7 @@ import { SEVERITIES } from '../core/severity.js';
 import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
+import { probeCommand } from './probe.js';
 import { rulesCommand } from './rules.js';
 import { sipParseCommand } from './sip.js';
 
@@ -55,6 +56,31 @@ export function buildProgram(): Command {
     )
     .action(async (id, o) => {
       process.exitCode = await rulesCommand(id, o);
+    });
+
+  // hardline probe: exposure checks from outside, against the policy's endpoints.
+  program
+    .command('probe')
+    .description(
+      "check the policy's SIP endpoints from where this runs: transports, banners, auth, enumeration, TLS, SRTP, rate limits",
+    )
+    .option('-p, --policy <file>', 'site policy with endpoints (default: ./hardline.yaml)')
+    .option(
+      '-t, --target <spec>',
+      'probe only this target HOST[:PORT][;transport=udp|tcp|tls|ws|wss] (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as const))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 if an active finding is at or above this severity')
+        .choices([...SEVERITIES, 'none'] as const)
+        .default('none' as const),
+    )
+    .option('--check <ids>', 'only run these checks (comma-separated, repeatable)', collect)
+    .option('--bind <address>', 'local address to send from')
+    .action(async (o) => {
+      process.exitCode = await probeCommand(o);
     });
 
   // hardline sip ...: the SIP core, for users checking what hardline makes of a message.

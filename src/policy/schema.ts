@@ -86,8 +86,8 @@ const extension = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,32}$/, 'expected an ext
 
 /** Settings of `hardline probe` (all optional). */
 export const probeSchema = z.strictObject({
-  /** Most SIP requests or connection attempts per second (default 10). */
-  rate: z.number().min(1).max(200).default(10),
+  /** Most SIP requests or connection attempts per second (default 5, below Kamailio's stock pike limit of 16 per 2 s). */
+  rate: z.number().min(1).max(200).default(5),
   /** Total time budget of one run, seconds (default 120). */
   max_time: z.number().int().min(5).max(3600).default(120),
   /** Per-request timeout, ms (default 2000; UDP retransmits at T1=500 ms within it). */

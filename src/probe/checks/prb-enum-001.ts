@@ -63,7 +63,13 @@ export default defineCheck({
     const baseMs = median(base.map((b) => b.finalMs ?? 0));
     if (!base[0]!.final)
       return ctx.note('random extensions got no answer (filtered or rate-limited); enumeration not judged');
+    const silent: string[] = [];
     for (const { ext, ex } of tried) {
+      if (!ex.final) {
+        // No answer after answers: filtered or rate-limited, not a fingerprint.
+        silent.push(ext);
+        continue;
+      }
       const fp = fingerprint(ex.final);
       const differs = basePrints.size > 1 ? ex.final?.status !== base[0]!.final?.status : !basePrints.has(fp);
       const target = `${endpointId(ctx.target)}/ext/${ext}`;
@@ -87,5 +93,6 @@ export default defineCheck({
         });
       }
     }
+    if (silent.length) ctx.note(`no answer for ${silent.join(', ')} (rate-limited or filtered): not judged`);
   },
 });
