@@ -67,7 +67,9 @@ for (let round = 0; round < ROUNDS; round++) {
     const t0 = process.hrtime.bigint();
     fn(n);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    (rates[name] ??= []).push(n / s);
+    const list = rates[name] ?? [];
+    list.push(n / s);
+    rates[name] = list;
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
