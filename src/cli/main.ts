@@ -6,7 +6,9 @@ import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
 import { banCommand } from './ban.js';
 import { FIREWALL_FORMATS, firewallCommand } from './firewall.js';
+import { probeCommand } from './probe.js';
 import { rulesCommand } from './rules.js';
+import { sipParseCommand } from './sip.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -97,6 +99,44 @@ export function buildProgram(): Command {
     .option('--netns <name>', 'act inside this network namespace (labs, tests)')
     .action(async (action, address, o) => {
       process.exitCode = await banCommand(action, address, o);
+    });
+
+  // hardline probe: exposure checks from outside, against the policy's endpoints.
+  program
+    .command('probe')
+    .description(
+      "check the policy's SIP endpoints from where this runs: transports, banners, auth, enumeration, TLS, SRTP, rate limits",
+    )
+    .option('-p, --policy <file>', 'site policy with endpoints (default: ./hardline.yaml)')
+    .option(
+      '-t, --target <spec>',
+      'probe only this target HOST[:PORT][;transport=udp|tcp|tls|ws|wss] (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as const))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 if an active finding is at or above this severity')
+        .choices([...SEVERITIES, 'none'] as const)
+        .default('none' as const),
+    )
+    .option('--check <ids>', 'only run these checks (comma-separated, repeatable)', collect)
+    .option('--bind <address>', 'local address to send from')
+    .action(async (o) => {
+      process.exitCode = await probeCommand(o);
+    });
+
+  // hardline sip ...: the SIP core, for users checking what hardline makes of a message.
+  const sip = program.command('sip').description('SIP message tools');
+  sip
+    .command('parse')
+    .description('parse a SIP message (a file, or - for stdin) and show its structure and problems')
+    .argument('[file]', 'file holding one SIP message, or - for stdin', '-')
+    .addOption(
+      new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
+    )
+    .action(async (file, o) => {
+      process.exitCode = await sipParseCommand(file, o);
     });
 
   return program;

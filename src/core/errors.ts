@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'HL_ERR_PBX_UNKNOWN'
   | 'HL_ERR_OUTPUT'
   | 'HL_ERR_INTERNAL'
+  // probe
+  | 'HL_ERR_PROBE_SCOPE'
+  | 'HL_ERR_PROBE_TARGET'
   // enforce (firewall, ban)
   | 'HL_ERR_NFT'
   | 'HL_ERR_NFT_PERMISSION'

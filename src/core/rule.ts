@@ -14,7 +14,8 @@ export type PolicyPath =
   | 'rtp'
   | 'trunks'
   | 'networks'
-  | 'endpoints';
+  | 'endpoints'
+  | 'probe';
 
 export interface RuleDocs {
   /** Why it matters: the attack it enables. */

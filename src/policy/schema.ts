@@ -82,6 +82,43 @@ export const exceptionSchema = z.strictObject({
   expires: isoDate,
 });
 
+const extension = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,32}$/, 'expected an extension such as 1001');
+
+/** Settings of `hardline probe` (all optional). */
+export const probeSchema = z.strictObject({
+  /** Most SIP requests or connection attempts per second (default 5, below Kamailio's stock pike limit of 16 per 2 s). */
+  rate: z.number().min(1).max(200).default(5),
+  /** Total time budget of one run, seconds (default 120). */
+  max_time: z.number().int().min(5).max(3600).default(120),
+  /** Per-request timeout, ms (default 2000; UDP retransmits at T1=500 ms within it). */
+  timeout_ms: z.number().int().min(200).max(32000).default(2000),
+  /** An extension known to exist: enumeration compares its answers with random ones. */
+  known_extension: extension.optional(),
+  /** Likely extensions to try (default 100, 101, 200, 1000, 1001, 2000, 6001). */
+  extensions: z.array(extension).max(50).optional(),
+  /** Number dialled by the unauthenticated-INVITE check (default a fictitious UK number). */
+  external_number: z
+    .string()
+    .regex(/^\+?[0-9]{3,20}$/, 'expected a phone number such as +442079460000')
+    .default('+442079460000'),
+  /** A test account for checks that need one (SRTP enforcement). The password comes from the environment. */
+  account: z
+    .strictObject({
+      username: z.string().min(1),
+      /** Name of the environment variable holding the password (never the password itself). */
+      password_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
+      /** Whom the test account calls (an extension or number that answers). */
+      destination: z.string().min(1),
+    })
+    .optional(),
+  /** TCP ports (besides the SIP endpoints) that are meant to be public, e.g. 443 for a web UI. */
+  public_ports: z.array(port).default([]),
+  /** CA bundle (PEM, relative to the policy) that signs the SIP TLS certificates of a private PKI. */
+  ca_file: z.string().optional(),
+  /** Failing REGISTERs sent by the rate-limit check (default 40). */
+  burst: z.number().int().min(5).max(500).default(40),
+});
+
 export const rtpSchema = z
   .strictObject({ start: port, end: port })
   .refine((r) => r.start <= r.end, { message: 'rtp.start must not be above rtp.end' });
@@ -198,6 +235,7 @@ const policyObject = z.strictObject({
   security: securitySchema.prefault({}),
   credentials: credentialsSchema.prefault({}),
   exceptions: z.array(exceptionSchema).default([]),
+  probe: probeSchema.prefault({}),
   firewall: firewallSchema.prefault({}),
 });
 
