@@ -6,6 +6,7 @@ import {
   internationalReach,
   isUnbounded,
   matchesExtension,
+  numberingPlan,
   parsePattern,
   patternsOverlap,
 } from '../../src/pbx/asterisk/pattern.js';
@@ -125,5 +126,26 @@ describe('pattern overlap and injection', () => {
     for (const p of ['_X.', '_.', '_!', '_011.', '_[0-9&]XX']) assert.ok(acceptsNonDialChars([P(p)]), p);
     for (const p of ['_1XX', '_NXXNXXXXXX', '_[0-9*#]XX', '100']) assert.ok(!acceptsNonDialChars([P(p)]), p);
     assert.ok(!acceptsNonDialChars([P('_X.'), P('_1XX')]), 'intersection is digits only');
+  });
+});
+
+describe('numbering plan', () => {
+  const plan = (...ps: string[]) => numberingPlan(ps.map(P));
+  it('North American dialplans: 011 is international, 00 is not', () => {
+    assert.deepEqual(plan('_NXXNXXXXXX', '_011.'), ['+', '011']);
+    assert.deepEqual(plan('_1NXXNXXXXXX'), ['+', '011']);
+    assert.deepEqual(plan('_9011.'), ['+', '011']);
+  });
+  it('the rest of the world: 00 is international, 011 may be a national number', () => {
+    assert.deepEqual(plan('_00.', '_0[1-9].'), ['+', '00']);
+    assert.deepEqual(plan('_900.'), ['+', '00']);
+  });
+  it('without a clue both count', () => {
+    assert.deepEqual(plan('_X.', '_1XX'), ['+', '00', '011']);
+    assert.deepEqual(plan('_00.', '_011.'), ['+', '00', '011']);
+  });
+  it('internationalReach honours the plan', () => {
+    assert.equal(internationalReach([P('_0[1-9].')], undefined, ['+', '00']), undefined);
+    assert.ok(internationalReach([P('_0[1-9].')], undefined, ['+', '011']));
   });
 });

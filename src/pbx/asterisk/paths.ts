@@ -11,6 +11,7 @@ import {
   IDENTITY,
   matchesExtension,
   type NumberTransform,
+  numberingPlan,
   parsePattern,
   patternsOverlap,
 } from './pattern.js';
@@ -383,11 +384,11 @@ function applySubstring(t: Taint, off: number | undefined, len: number | undefin
 /** Turns an expanded value into an env value (or undefined when it cannot be known). */
 function toValue(x: Expanded): Value | undefined {
   if (x.unresolved) return undefined;
-  if (x.taints.length === 0) return { t: 'const', v: x.text };
+  if (!x.text.includes(MARK_OPEN)) return { t: 'const', v: x.text };
   const first = /\u0001(\d+)\u0002/.exec(x.text)!;
   const t = x.taints[Number(first[1])]!;
   const before = x.text.slice(0, first.index);
-  const single = x.taints.length === 1 && !before.includes(MARK_OPEN);
+  const single = [...x.text.matchAll(MARK_RE)].length === 1;
   if (t.kind !== 'number' || !single) return { t: 'taint', taint: { ...t, exact: false } };
   return {
     t: 'taint',
@@ -897,6 +898,8 @@ export interface DialplanAnalysis {
   byContext: Map<string, { entries: Entry[]; exploration: Exploration }>;
   /** Exploration from every context at once (what authenticated phones can do). */
   everywhere: Exploration;
+  /** International prefixes in this dialplan's numbering plan (see numberingPlan). */
+  plan: string[];
 }
 
 const cache = new WeakMap<AsteriskModel, DialplanAnalysis>();
@@ -913,7 +916,10 @@ export function analyzeDialplan(m: AsteriskModel): DialplanAnalysis {
     m,
     [...m.dialplan.contexts.keys()].map((context) => ({ context, chain: [] })),
   );
-  const result = { entries, byContext, everywhere };
+  const plan = numberingPlan(
+    [...m.dialplan.contexts.values()].flatMap((c) => extensionsOf(c).map((g) => g.pattern)),
+  );
+  const result = { entries, byContext, everywhere, plan };
   cache.set(m, result);
   return result;
 }

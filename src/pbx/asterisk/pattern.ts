@@ -246,11 +246,51 @@ export interface InternationalReach {
 export function internationalReach(
   ps: ExtensionPattern[],
   tr: NumberTransform = IDENTITY,
+  plan: readonly string[] = INTERNATIONAL_PREFIXES,
 ): InternationalReach | undefined {
-  const prefixes = INTERNATIONAL_PREFIXES.filter((prefix) =>
+  const prefixes = plan.filter((prefix) =>
     canSend(ps, tr, prefix, prefix.length + MIN_SUBSCRIBER),
   );
   if (prefixes.length === 0) return undefined;
   const open = [...DIGITS].every((d) => canSend(ps, tr, d, 12));
   return { prefixes: [...prefixes], open };
+}
+
+/** The literal characters a pattern starts with (`_011.` -> `011`). */
+export function literalPrefix(p: ExtensionPattern): string {
+  let out = '';
+  for (const t of p.tokens) {
+    if (t.kind !== 'set' || t.chars.size !== 1) break;
+    out += [...t.chars][0];
+  }
+  return out;
+}
+
+const isClass = (t: PatternToken | undefined, c: ReadonlySet<string>) =>
+  t?.kind === 'set' && t.chars.size === c.size && [...c].every((x) => t.chars.has(x));
+
+/** `_NXXNXXXXXX` or `_1NXXNXXXXXX`: a North American 10/11-digit pattern. */
+function isNanpShape(p: ExtensionPattern): boolean {
+  const t = literalPrefix(p) === '1' ? p.tokens.slice(1) : p.tokens;
+  if (t.length !== 10) return false;
+  return t.every((tok, i) => isClass(tok, i === 0 || i === 3 ? CLASS['N']! : CLASS['X']!));
+}
+
+/**
+ * Which international prefixes apply to this dialplan. `011` is international only in the North
+ * American plan and `00` everywhere else: the dialplan's own patterns tell which plan it follows
+ * (`_011.`, `_NXXNXXXXXX` for North America; `_00.` for the rest). Without a clue, both count.
+ * `+` always counts.
+ */
+export function numberingPlan(patterns: Iterable<ExtensionPattern>): string[] {
+  let nanp = false;
+  let itu = false;
+  for (const p of patterns) {
+    if (!p.isPattern) continue;
+    const lit = literalPrefix(p);
+    const rest = /^[90]00/.test(lit) ? lit.slice(1) : lit;
+    if (lit.startsWith('011') || lit.startsWith('9011') || isNanpShape(p)) nanp = true;
+    if (rest.startsWith('00')) itu = true;
+  }
+  return ['+', ...(itu || !nanp ? ['00'] : []), ...(nanp || !itu ? ['011'] : [])];
 }

@@ -46,7 +46,7 @@ export default defineAsteriskRule({
         for (const t of dialTargets(m, r.step, r.env)) {
           const n = t.number;
           if (!t.trunk || !n || n.taint.kind !== 'number' || !n.taint.exact) continue;
-          const reach = internationalReach(n.taint.patterns, sentTransform(n));
+          const reach = internationalReach(n.taint.patterns, sentTransform(n), a.plan);
           if (!reach) continue;
           const o = n.taint.origin;
           const key = `${o.at.file}:${o.at.line}|${r.step.file}:${r.step.line}`;
