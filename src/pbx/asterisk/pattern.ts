@@ -248,9 +248,7 @@ export function internationalReach(
   tr: NumberTransform = IDENTITY,
   plan: readonly string[] = INTERNATIONAL_PREFIXES,
 ): InternationalReach | undefined {
-  const prefixes = plan.filter((prefix) =>
-    canSend(ps, tr, prefix, prefix.length + MIN_SUBSCRIBER),
-  );
+  const prefixes = plan.filter((prefix) => canSend(ps, tr, prefix, prefix.length + MIN_SUBSCRIBER));
   if (prefixes.length === 0) return undefined;
   const open = [...DIGITS].every((d) => canSend(ps, tr, d, 12));
   return { prefixes: [...prefixes], open };
