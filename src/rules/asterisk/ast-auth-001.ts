@@ -48,7 +48,9 @@ export default defineAsteriskRule({
     for (const peer of m.sip.peers) {
       const secret = peer.get('secret');
       if (!secret || secret.value === '') continue;
-      const names = [peer.name, peer.value('username') ?? '', peer.value('defaultuser') ?? ''].filter(Boolean);
+      const names = [peer.name, peer.value('username') ?? '', peer.value('defaultuser') ?? ''].filter(
+        Boolean,
+      );
       const a = assessPassword(secret.value, names, ctx.policy.credentials);
       if (!a.weak) continue;
       ctx.report({
