@@ -41,6 +41,8 @@ export function buildProgram(): Command {
         throw new InvalidArgumentError('expected a date such as 2026-12-31');
       return v;
     })
+    .option('--baseline <file>', 'compare with a previous JSON report: new, fixed and unchanged findings')
+    .option('--fail-on-new', 'with --baseline, --fail-on only counts findings that are new')
     .action(async (p, o) => {
       process.exitCode = await auditCommand(p, o);
     });

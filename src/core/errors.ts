@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'HL_ERR_PATH_NOT_FOUND'
   | 'HL_ERR_PBX_UNKNOWN'
   | 'HL_ERR_OUTPUT'
+  | 'HL_ERR_BASELINE'
   | 'HL_ERR_INTERNAL';
 
 export interface ErrorDetail {
