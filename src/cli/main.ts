@@ -4,6 +4,7 @@ import { SEVERITIES } from '../core/severity.js';
 import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
+import { initCommand } from './init.js';
 import { rulesCommand } from './rules.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -45,6 +46,17 @@ export function buildProgram(): Command {
     .option('--fail-on-new', 'with --baseline, --fail-on only counts findings that are new')
     .action(async (p, o) => {
       process.exitCode = await auditCommand(p, o);
+    });
+
+  program
+    .command('init')
+    .description('draft hardline.yaml from a PBX configuration; every guess is marked "# review:"')
+    .argument('<confdir>', 'PBX configuration folder, e.g. /etc/asterisk')
+    .option('-o, --output <file>', 'write the draft to a file (default: stdout)')
+    .option('--force', 'overwrite --output if it exists')
+    .option('--name <name>', 'name of the PBX in the policy', 'pbx1')
+    .action(async (dir, o) => {
+      process.exitCode = await initCommand(dir, o);
     });
 
   program

@@ -444,8 +444,8 @@ function envKey(env: Env): string {
   return parts.join(';');
 }
 
-/** Splits `cond?a:b` (GotoIf, GosubIf, GotoIfTime) into its branch targets. */
-function branches(args: string): string[] {
+/** Splits `cond?a:b` (GotoIf, GosubIf, GotoIfTime) into the condition and the two targets. */
+function branches(args: string): { cond: string; targets: [string, string] } | undefined {
   let depth = 0;
   for (let i = 0; i < args.length; i++) {
     const c = args[i]!;
@@ -459,16 +459,35 @@ function branches(args: string): string[] {
       for (const ch of rest) {
         if (ch === '(' || ch === '[' || ch === '{') d++;
         else if (ch === ')' || ch === ']' || ch === '}') d--;
-        if (ch === ':' && d === 0) {
+        if (ch === ':' && d === 0 && out.length === 0) {
           out.push(cur);
           cur = '';
         } else cur += ch;
       }
       out.push(cur);
-      return out.map((s) => s.trim()).filter(Boolean);
+      return { cond: args.slice(0, i).trim(), targets: [out[0]?.trim() ?? '', out[1]?.trim() ?? ''] };
     }
   }
-  return [];
+  return undefined;
+}
+
+/**
+ * Decides a GotoIf condition when it only compares constants (`$["${ALLOW_SIP_ANON}"="yes"]`
+ * with the global set): true, false, or undefined when it depends on runtime data.
+ */
+export function decideCondition(cond: string, env: Env, m: AsteriskModel): boolean | undefined {
+  const x = expand(cond, env, m);
+  if (x.unresolved || x.text.includes(MARK_OPEN)) return undefined;
+  const t = x.text.trim();
+  const inner = /^\$\[(.*)\]$/s.exec(t)?.[1]?.trim() ?? t;
+  const unq = (v: string) => v.trim().replace(/^"(.*)"$/s, '$1');
+  const cmp = /^("[^"]*"|[^\s=!<>&|"]*)\s*(=|!=)\s*("[^"]*"|[^\s=!<>&|"]*)$/.exec(inner);
+  if (cmp) return (unq(cmp[1]!) === unq(cmp[3]!)) === (cmp[2] === '=');
+  if (/^"?[\w.-]*"?$/.test(inner)) {
+    const v = unq(inner);
+    return v !== '' && v !== '0';
+  }
+  return undefined;
 }
 
 interface Jump {
@@ -479,7 +498,7 @@ interface Jump {
 }
 
 /** Static jump targets of one step (Goto/GotoIf/GotoIfTime/Gosub/GosubIf/Macro/Dial(Local/...)). */
-function jumpsOf(step: DialplanStep, context: string): Jump[] {
+function jumpsOf(step: DialplanStep, context: string, decide: (cond: string) => boolean | undefined): Jump[] {
   const app = step.app.toLowerCase();
   const parseTarget = (t: string, kind: 'goto' | 'gosub'): Jump | undefined => {
     const parts = splitTopLevel(t).map((p) => p.trim());
@@ -500,14 +519,24 @@ function jumpsOf(step: DialplanStep, context: string): Jump[] {
       return j ? [j] : [];
     }
     case 'gotoif':
-    case 'gotoiftime':
-      return branches(step.args).flatMap((b) => parseTarget(b, 'goto') ?? []);
+    case 'gotoiftime': {
+      const b = branches(step.args);
+      if (!b) return [];
+      const known = app === 'gotoif' ? decide(b.cond) : undefined;
+      const picked = known === undefined ? b.targets : [b.targets[known ? 0 : 1]];
+      return picked.flatMap((t) => (t ? (parseTarget(t, 'goto') ?? []) : []));
+    }
     case 'gosub': {
       const j = parseTarget(step.args, 'gosub');
       return j ? [j] : [];
     }
-    case 'gosubif':
-      return branches(step.args).flatMap((b) => parseTarget(b, 'gosub') ?? []);
+    case 'gosubif': {
+      const b = branches(step.args);
+      if (!b) return [];
+      const known = decide(b.cond);
+      const picked = known === undefined ? b.targets : [b.targets[known ? 0 : 1]];
+      return picked.flatMap((t) => (t ? (parseTarget(t, 'gosub') ?? []) : []));
+    }
     case 'macro':
     case 'macroexclusive': {
       const [name = '', ...args] = splitTopLevel(step.args).map((a) => a.trim());
@@ -680,7 +709,8 @@ export function explore(m: AsteriskModel, seeds: { context: string; chain: Hop[]
           });
         }
       }
-      for (const j of jumpsOf(step, context)) follow(j, step, context, g, env, chain);
+      for (const j of jumpsOf(step, context, (c) => decideCondition(c, env, m)))
+        follow(j, step, context, g, env, chain);
     }
     if (collectsDigits) {
       queue.push({
