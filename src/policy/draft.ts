@@ -154,9 +154,9 @@ export function draftPolicy(m: AsteriskModel, opts: DraftOptions): string {
     }
   }
   policy.endpoints = endpoints.items.map((i) => i.value);
-  endpoints.items.forEach((_, i) =>
-    notes.push({ path: ['endpoints', i], text: `review: ${endpointWhy[i]}`, before: true }),
-  );
+  endpoints.items.forEach((_, i) => {
+    notes.push({ path: ['endpoints', i], text: `review: ${endpointWhy[i]}`, before: true });
+  });
 
   // ---- trunks
   const trunks: { name: string; addresses: Collector<string> }[] = [];
@@ -215,9 +215,9 @@ export function draftPolicy(m: AsteriskModel, opts: DraftOptions): string {
       text: `review: provider trunk ${t.name}; list every address it sends SIP from`,
       before: true,
     });
-    t.addresses.items.forEach((a, j) =>
-      notes.push({ path: ['trunks', i, 'addresses', j], text: `review: ${a.from.join('; ')}` }),
-    );
+    t.addresses.items.forEach((a, j) => {
+      notes.push({ path: ['trunks', i, 'addresses', j], text: `review: ${a.from.join('; ')}` });
+    });
   });
 
   // ---- networks

@@ -39,19 +39,20 @@ function unreviewed(text: string): string[] {
   for (const k of ['sip_tls', 'srtp', 'min_tls']) need(['security', k]);
   const eps = doc.getIn(['endpoints'], true);
   // A comment above the first list item is attached to the list when the text is parsed back.
-  if (isSeq(eps)) eps.items.forEach((_, i) => need(['endpoints', i], i === 0 ? ['endpoints'] : undefined));
+  if (isSeq(eps))
+    for (let i = 0; i < eps.items.length; i++) need(['endpoints', i], i === 0 ? ['endpoints'] : undefined);
   const trunks = doc.getIn(['trunks'], true);
   if (isSeq(trunks))
     trunks.items.forEach((_, i) => {
       const a = doc.getIn(['trunks', i, 'addresses'], true);
-      if (isSeq(a)) a.items.forEach((_, j) => need(['trunks', i, 'addresses', j]));
+      if (isSeq(a)) for (let j = 0; j < a.items.length; j++) need(['trunks', i, 'addresses', j]);
     });
   const nets = doc.getIn(['networks'], true);
   if (isMap(nets))
     for (const pair of nets.items) {
       const name = String((pair.key as { value: unknown }).value);
       const list = doc.getIn(['networks', name], true);
-      if (isSeq(list)) list.items.forEach((_, j) => need(['networks', name, j]));
+      if (isSeq(list)) for (let j = 0; j < list.items.length; j++) need(['networks', name, j]);
     }
   return missing;
 }

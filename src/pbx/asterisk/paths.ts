@@ -74,6 +74,8 @@ export interface Exploration {
   reached: Reached[];
   /** Contexts entered, with the chain that entered them first. */
   contexts: Map<string, Hop[]>;
+  /** The exploration stopped at its bound: paths beyond it were not checked. */
+  truncated: boolean;
 }
 
 export interface ExtensionGroup {
@@ -83,7 +85,7 @@ export interface ExtensionGroup {
   at: Span;
 }
 
-const MAX_VISITS = 5000;
+const MAX_VISITS = 50_000;
 const MAX_CHAIN = 40;
 
 // ---------------------------------------------------------------- extension groups
@@ -598,7 +600,11 @@ function stepText(s: DialplanStep): string {
  * Explores the dialplan from the seeds (breadth first, so each step is reached by a shortest
  * chain first). Bounded: at most MAX_VISITS distinct (context, extension, caller values) states.
  */
-export function explore(m: AsteriskModel, seeds: { context: string; chain: Hop[] }[]): Exploration {
+export function explore(
+  m: AsteriskModel,
+  seeds: { context: string; chain: Hop[] }[],
+  maxVisits = MAX_VISITS,
+): Exploration {
   const reached: Reached[] = [];
   const contexts = new Map<string, Hop[]>();
   const visited = new Set<string>();
@@ -611,7 +617,7 @@ export function explore(m: AsteriskModel, seeds: { context: string; chain: Hop[]
     chain: s.chain,
   }));
   let visits = 0;
-  while (queue.length && visits < MAX_VISITS) {
+  while (queue.length && visits < maxVisits) {
     const v = queue.shift()!;
     const k = `${v.context}\u0000${v.any ? `*${v.restrict.map((p) => p.text).join('|')}` : v.exten}\u0000${envKey(v.env)}`;
     if (visited.has(k) || v.chain.length > MAX_CHAIN) continue;
@@ -653,7 +659,7 @@ export function explore(m: AsteriskModel, seeds: { context: string; chain: Hop[]
       runExtension(f.context, f.group, env, [...v.chain, ...f.via]);
     }
   }
-  return { reached, contexts };
+  return { reached, contexts, truncated: queue.length > 0 };
 
   function runExtension(context: string, g: ExtensionGroup, start: Map<string, Value>, chain: Hop[]): void {
     let env: Map<string, Value> = start;
@@ -774,7 +780,7 @@ export function explore(m: AsteriskModel, seeds: { context: string; chain: Hop[]
         exten: '',
         restrict: keep,
         env: withoutExten(next),
-        chain: [...chain, hop],
+        chain: endWith(chain, hop),
       });
       return;
     }
@@ -785,7 +791,7 @@ export function explore(m: AsteriskModel, seeds: { context: string; chain: Hop[]
       exten: extX.text.trim(),
       restrict: [],
       env: next,
-      chain: [...chain, hop],
+      chain: endWith(chain, hop),
     });
   }
 }

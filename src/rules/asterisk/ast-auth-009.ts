@@ -1,5 +1,6 @@
-import { endpointAuthNames, spanOf } from '../../pbx/asterisk/helpers.js';
+import { spanOf } from '../../pbx/asterisk/helpers.js';
 import { defineAsteriskRule } from '../../pbx/asterisk/rule.js';
+import { splitList } from '../../pbx/asterisk/values.js';
 
 export default defineAsteriskRule({
   id: 'AST-AUTH-009',
@@ -26,7 +27,7 @@ export default defineAsteriskRule({
         at: spanOf(auth),
         target: `pjsip:auth/${auth.name}`,
         related: users.map((e) =>
-          spanOf(e.all('auth').find((v) => endpointAuthNames(e).includes(auth.name)) ?? e),
+          spanOf(e.all('auth').find((v) => splitList(v.value).includes(auth.name)) ?? e),
         ),
       });
     }

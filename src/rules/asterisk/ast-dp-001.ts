@@ -31,6 +31,8 @@ export default defineAsteriskRule({
   messages: {
     intl: 'unauthenticated callers ({who}) enter [{entry}] and reach [{context}] {pattern}, which dials {trunk} with the number they choose: international calls ({prefixes}) on your bill',
     open: 'unauthenticated callers ({who}) enter [{entry}] and reach [{context}] {pattern}, which dials any number they choose on {trunk}: international and premium-rate calls on your bill',
+    truncated:
+      'the dialplan analysis from [{entry}] stopped after {count} steps; paths beyond that were not checked',
     unintended:
       '{who} enters [{entry}] and reaches [{context}] {pattern}, which dials {trunk} with the number the caller chooses ({prefixes}); check that this is intended',
   },
@@ -40,6 +42,15 @@ export default defineAsteriskRule({
       const relevant = entries.filter((e) => e.kind !== 'convention');
       if (!relevant.length) continue;
       const untrusted = relevant.some((e) => e.untrusted);
+      if (exploration.truncated) {
+        ctx.report({
+          messageId: 'truncated',
+          data: { entry: context, count: exploration.reached.length },
+          at: relevant[0]!.at,
+          target: `dialplan:${context}/analysis`,
+          severity: 'info',
+        });
+      }
       const seen = new Set<string>();
       for (const r of exploration.reached) {
         if (r.step.app.toLowerCase() !== 'dial') continue;

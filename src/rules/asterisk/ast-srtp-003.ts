@@ -27,7 +27,7 @@ export default defineAsteriskRule({
     );
     for (const ep of m.pjsip.endpoints) {
       const enc = ep.get('media_encryption');
-      if (!enc || enc.value.trim().toLowerCase() !== 'sdes') continue;
+      if (enc?.value.trim().toLowerCase() !== 'sdes') continue;
       const tv = ep.get('transport');
       const target = `pjsip:endpoint/${ep.name}`;
       if (tv) {
