@@ -70,7 +70,12 @@ export default defineAsteriskRule({
         data: {
           context: r.context,
           exten: r.exten,
-          value: hit.taint.kind === 'callerid' ? value : `the number matched by ${hit.taint.origin.label}`,
+          value:
+            hit.taint.kind === 'callerid'
+              ? value
+              : hit.taint.origin.label === r.exten && hit.taint.origin.context === r.context
+                ? "the caller's number (${EXTEN})"
+                : `the caller's number (matched by ${hit.taint.origin.label} in [${hit.taint.origin.context}])`,
           reach: up ? `, and unauthenticated callers (${describeEntries(up.entries)}) reach it` : '',
         },
         at: spanOf(r.step),
