@@ -1,6 +1,5 @@
 import type { EvidenceLine } from '../../core/rule.js';
 import type { Span } from '../../core/span.js';
-import { parseCidr } from '../../net/address.js';
 import { sipAllowGuest, sipContext, sipHasSecret, sipInsecureInvite, sipIsDynamic } from './chansip.js';
 import type { ConfSection } from './config.js';
 import { type DialplanContext, type DialplanStep, splitTopLevel } from './dialplan.js';
@@ -216,7 +215,9 @@ export function findEntries(m: AsteriskModel): Entry[] {
     }
   }
   for (const name of ['public', 'default']) {
-    if (m.dialplan.contexts.has(name) && !out.some((e) => e.context === name)) {
+    // By convention strangers land here (chan_sip guests, context-less endpoints): always an entry
+    // for AST-DP-003, even when nothing in the files routes there today.
+    if (m.dialplan.contexts.has(name)) {
       const ctx = m.dialplan.contexts.get(name)!;
       out.push({
         kind: 'convention',
@@ -920,12 +921,6 @@ export function globalsUsed(m: AsteriskModel, text: string): Hop[] {
   return out;
 }
 
-/** Is a CIDR-ish match item the whole address space? (for messages) */
-export function isEverywhere(item: string): boolean {
-  const c = parseCidr(item);
-  return c !== undefined && c.bits === 0;
-}
-
 // ---------------------------------------------------------------- cached analysis
 
 export interface DialplanAnalysis {
@@ -962,7 +957,7 @@ export function analyzeDialplan(m: AsteriskModel): DialplanAnalysis {
 
 /** Evidence lines naming how callers enter a context. */
 export function entryHops(entries: Entry[]): Hop[] {
-  return entries.map((e) => ({ text: `entry: ${e.who} -> [${e.context}]`, at: e.at }));
+  return untrustedFirst(entries).map((e) => ({ text: `entry: ${e.who} -> [${e.context}]`, at: e.at }));
 }
 
 /** The transform from the caller's number to what the trunk receives, for one dial target. */
@@ -972,7 +967,7 @@ export function sentTransform(n: { taint: Taint; before: string }): NumberTransf
 
 /** "trunk endpoint provider (...)" or "... and 2 more", for messages. */
 export function describeEntries(entries: Entry[]): string {
-  const first = entries[0]!.name;
+  const first = untrustedFirst(entries)[0]!.name;
   return entries.length > 1 ? `${first}, and ${entries.length - 1} more` : first;
 }
 
@@ -1002,4 +997,8 @@ export function endWith(chain: Hop[], hop: Hop): Hop[] {
   if (last?.at && hop.at && last.at.file === hop.at.file && last.at.line === hop.at.line)
     return [...chain.slice(0, -1), hop];
   return [...chain, hop];
+}
+
+function untrustedFirst(entries: Entry[]): Entry[] {
+  return [...entries].sort((a, b) => Number(b.untrusted) - Number(a.untrusted));
 }

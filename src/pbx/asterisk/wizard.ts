@@ -11,11 +11,9 @@ import { astTrue, splitHostPort, splitList } from './values.js';
  * came from.
  */
 
-const OBJECTS = ['endpoint', 'aor', 'inbound_auth', 'outbound_auth', 'identify', 'registration', 'phoneprov'];
-
 export interface WizardObjects {
   sections: ConfSection[];
-  /** Wizard section name -> the sections made from it. */
+  /** Each synthesized section -> the wizard section it was made from. */
   origin: Map<ConfSection, ConfSection>;
 }
 
@@ -115,5 +113,3 @@ function synth(name: string, value: string, at: ConfVar | ConfSection): ConfVar 
     ...('inherited' in at && at.inherited ? { inherited: at.inherited } : {}),
   };
 }
-
-export const WIZARD_OBJECT_PREFIXES = OBJECTS;
