@@ -156,6 +156,13 @@ describe('hardline audit --baseline (CLI, on a changed copy of the example)', ()
     const validate = ajv.compile(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'));
     assert.ok(validate(log), ajv.errorsText(validate.errors));
   });
+  it('HTML: a drift table and new marks', () => {
+    const r = hardline(['audit', site, ...NOW, '--baseline', prev, '--format', 'html']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /<h2>Drift since [^<]*previous\.json<\/h2><p>1 new, 2 fixed, \d+ unchanged/);
+    assert.match(r.out, /<b class="new">new<\/b>/);
+    assert.match(r.out, /<td>AST-TLS-001<\/td><td>high<\/td>/);
+  });
   it('--fail-on-new fails only on new findings at the threshold', () => {
     assert.equal(
       hardline(['audit', site, ...NOW, '--baseline', prev, '--fail-on', 'medium', '--fail-on-new']).code,

@@ -11,6 +11,7 @@ import {
   expand,
   explore,
   findEntries,
+  maskSecrets,
   showExpanded,
 } from '../../src/pbx/asterisk/paths.js';
 import { parsePattern } from '../../src/pbx/asterisk/pattern.js';
@@ -100,6 +101,12 @@ describe('variable expansion', () => {
     assert.equal(c.taints[0]?.kind, 'callerid');
     const f = expand('${FILTER(0-9,${EXTEN})}', taint('_X.'), m);
     assert.equal(f.taints.at(-1)?.filtered, true);
+  });
+  it('never shows a password written into a dial string', () => {
+    assert.equal(maskSecrets('IAX2/acme:s3cret@iax.example/${EXTEN}'), 'IAX2/acme:***@iax.example/${EXTEN}');
+    assert.equal(maskSecrets('SIP/acme:s3cret@sip.example'), 'SIP/acme:***@sip.example');
+    assert.equal(maskSecrets('PJSIP/p/sip:acme:s3cret@sip.example'), 'PJSIP/p/sip:acme:***@sip.example');
+    assert.equal(maskSecrets('PJSIP/p/sip:{_011.}@sip.example'), 'PJSIP/p/sip:{_011.}@sip.example');
   });
   it('leaves unknown variables unresolved', () => {
     assert.equal(expand('${DIAL_OPTS}', new Map(), m).unresolved, true);

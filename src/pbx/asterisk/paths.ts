@@ -415,9 +415,11 @@ export function showExpanded(x: Expanded): string {
   return maskSecrets(x.text.replace(MARK_RE, (_, n: string) => `{${x.taints[Number(n)]!.origin.label}}`));
 }
 
-/** `IAX2/user:secret@host` keeps the secret in the dial string: never print it. */
+/** `IAX2/user:secret@host`, `SIP/user:secret@host`, `sip:user:secret@host` carry a secret: never print it. */
 export function maskSecrets(s: string): string {
-  return s.replace(/(IAX2\/[^:/@&]+):[^@/&]*@/gi, '$1:***@');
+  return s
+    .replace(/((?:IAX2|SIP)\/[^:/@&]+):[^@/&]*@/gi, '$1:***@')
+    .replace(/(sips?:[^:@/&]+):[^@/&]*@/gi, '$1:***@');
 }
 
 // ---------------------------------------------------------------- traversal
@@ -618,10 +620,15 @@ export function explore(
     chain: s.chain,
   }));
   let visits = 0;
+  let tooLong = false;
   while (queue.length && visits < maxVisits) {
     const v = queue.shift()!;
     const k = `${v.context}\u0000${v.any ? `*${v.restrict.map((p) => p.text).join('|')}` : v.exten}\u0000${envKey(v.env)}`;
-    if (visited.has(k) || v.chain.length > MAX_CHAIN) continue;
+    if (visited.has(k)) continue;
+    if (v.chain.length > MAX_CHAIN) {
+      tooLong = true;
+      continue;
+    }
     visited.add(k);
     visits++;
     const ctx = m.dialplan.contexts.get(v.context);
@@ -660,7 +667,7 @@ export function explore(
       runExtension(f.context, f.group, env, [...v.chain, ...f.via]);
     }
   }
-  return { reached, contexts, truncated: queue.length > 0 };
+  return { reached, contexts, truncated: queue.length > 0 || tooLong };
 
   function runExtension(context: string, g: ExtensionGroup, start: Map<string, Value>, chain: Hop[]): void {
     let env: Map<string, Value> = start;
