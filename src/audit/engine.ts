@@ -90,7 +90,12 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       kind: source.kind,
       path: rel('.') || '.',
       files: model.fileList.map(rel),
-      blindSpots: model.blindSpots,
+      blindSpots: [
+        ...model.blindSpots,
+        ...(model.blindSpotsAt ?? []).map((b) =>
+          b.at ? `${rel(b.at.file)}:${b.at.line}: ${b.message}` : b.message,
+        ),
+      ],
     });
     for (const d of model.diagnostics) diagnostics.push({ ...d, file: rel(d.file), source: source.name });
     for (const rule of selected) {
@@ -120,6 +125,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
               message,
               ...(r.at ? { at: { ...r.at, file: rel(r.at.file) } } : {}),
               ...(r.related ? { related: r.related.map((s) => ({ ...s, file: rel(s.file) })) } : {}),
+              ...(r.evidence
+                ? {
+                    evidence: r.evidence.map((e) =>
+                      typeof e === 'string' ? e : e.at ? `${rel(e.at.file)}:${e.at.line}  ${e.text}` : e.text,
+                    ),
+                  }
+                : {}),
             },
           });
         },
@@ -202,7 +214,7 @@ function toFinding(r: RawFinding, source: string): Finding {
     source,
     ...(r.at ? { location: r.at } : {}),
     ...(r.related?.length ? { related: r.related } : {}),
-    ...(r.evidence?.length ? { evidence: r.evidence } : {}),
+    ...(r.evidence?.length ? { evidence: r.evidence.map((e) => (typeof e === 'string' ? e : e.text)) } : {}),
     waived: false,
   };
 }

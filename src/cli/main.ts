@@ -6,6 +6,7 @@ import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
 import { banCommand } from './ban.js';
 import { FIREWALL_FORMATS, firewallCommand } from './firewall.js';
+import { initCommand } from './init.js';
 import { probeCommand } from './probe.js';
 import { rulesCommand } from './rules.js';
 import { sipParseCommand } from './sip.js';
@@ -45,8 +46,21 @@ export function buildProgram(): Command {
         throw new InvalidArgumentError('expected a date such as 2026-12-31');
       return v;
     })
+    .option('--baseline <file>', 'compare with a previous JSON report: new, fixed and unchanged findings')
+    .option('--fail-on-new', 'with --baseline, --fail-on only counts findings that are new')
     .action(async (p, o) => {
       process.exitCode = await auditCommand(p, o);
+    });
+
+  program
+    .command('init')
+    .description('draft hardline.yaml from a PBX configuration; every guess is marked "# review:"')
+    .argument('<confdir>', 'PBX configuration folder, e.g. /etc/asterisk')
+    .option('-o, --output <file>', 'write the draft to a file (default: stdout)')
+    .option('--force', 'overwrite --output if it exists')
+    .option('--name <name>', 'name of the PBX in the policy', 'pbx1')
+    .action(async (dir, o) => {
+      process.exitCode = await initCommand(dir, o);
     });
 
   program

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'HL_ERR_PBX_UNKNOWN'
   | 'HL_ERR_OUTPUT'
   | 'HL_ERR_INTERNAL'
+  // audit
+  | 'HL_ERR_BASELINE'
   // probe
   | 'HL_ERR_PROBE_SCOPE'
   | 'HL_ERR_PROBE_TARGET'

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelBase, PbxKind } from '../core/rule.js';
+import type { Span } from '../core/span.js';
 import { ASTERISK_FILES, loadAsterisk } from './asterisk/model.js';
 
 /** Markers that identify a configuration folder's PBX. */
@@ -25,13 +26,19 @@ export interface LoadedModel extends ModelBase {
   fileList: string[];
   /** What a static audit of this configuration cannot see. */
   blindSpots: string[];
+  /** The same with the place in the configuration that says so (the engine makes paths relative). */
+  blindSpotsAt?: { message: string; at?: Span }[];
 }
 
 export function loadModel(kind: PbxKind, root: string): LoadedModel {
   if (kind === 'asterisk') {
     const m = loadAsterisk(root);
     const fileList = Object.values(m.files).flatMap((f) => f?.files ?? []);
-    return Object.assign(m, { fileList: [...new Set(fileList)], blindSpots: [] as string[] });
+    return Object.assign(m, {
+      fileList: [...new Set(fileList)],
+      blindSpots: [] as string[],
+      blindSpotsAt: m.unseen,
+    });
   }
   throw new Error(`no ${kind} support yet`);
 }
