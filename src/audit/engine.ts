@@ -104,7 +104,12 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       kind: source.kind,
       path: rel('.') || '.',
       files: model.fileList.map(rel),
-      blindSpots: model.blindSpots,
+      blindSpots: [
+        ...model.blindSpots,
+        ...(model.blindSpotsAt ?? []).map((b) =>
+          b.at ? `${rel(b.at.file)}:${b.at.line}: ${b.message}` : b.message,
+        ),
+      ],
     });
     for (const d of model.diagnostics) diagnostics.push({ ...d, file: rel(d.file), source: source.name });
     const own = commons[index]!;
@@ -139,6 +144,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
               // Only file/line/column are copied: a span object must never carry a value into a report.
               ...(r.at ? { at: cleanSpan(r.at, rel) } : {}),
               ...(r.related ? { related: r.related.map((s) => cleanSpan(s, rel)) } : {}),
+              ...(r.evidence
+                ? {
+                    evidence: r.evidence.map((e) =>
+                      typeof e === 'string' ? e : e.at ? `${rel(e.at.file)}:${e.at.line}  ${e.text}` : e.text,
+                    ),
+                  }
+                : {}),
             },
           });
         },
@@ -225,7 +237,7 @@ function toFinding(r: RawFinding, source: string): Finding {
     source,
     ...(r.at ? { location: r.at } : {}),
     ...(r.related?.length ? { related: r.related } : {}),
-    ...(r.evidence?.length ? { evidence: r.evidence } : {}),
+    ...(r.evidence?.length ? { evidence: r.evidence.map((e) => (typeof e === 'string' ? e : e.text)) } : {}),
     waived: false,
   };
 }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { compareWithBaseline, loadBaseline } from '../audit/drift.js';
 import { failsAt, runAudit } from '../audit/engine.js';
 import { HardlineError } from '../core/errors.js';
 import type { PbxKind } from '../core/rule.js';
@@ -15,6 +16,8 @@ export interface AuditCliOptions {
   rule?: string[];
   now?: string;
   pbx?: PbxKind | 'auto';
+  baseline?: string;
+  failOnNew?: boolean;
 }
 
 /** `hardline audit`: returns the process exit code. */
@@ -29,7 +32,15 @@ export async function auditCommand(pathArg: string | undefined, o: AuditCliOptio
     now,
     ...(o.rule?.length ? { only: o.rule } : {}),
   });
-  const report = { ...result, root: target.display };
+  if (o.failOnNew && !o.baseline)
+    throw new HardlineError('HL_ERR_USAGE', '--fail-on-new needs --baseline FILE');
+  const baseline = o.baseline ? loadBaseline(o.baseline) : undefined;
+  const compared = baseline ? compareWithBaseline(result.findings, baseline) : undefined;
+  const report = {
+    ...result,
+    root: target.display,
+    ...(compared ? { findings: compared.findings, drift: compared.drift } : {}),
+  };
   const text = render(o.format, report, {
     color: !o.output && o.format === 'text' && wantColor(process.stdout),
     absRoot: target.reportRoot,
@@ -41,5 +52,6 @@ export async function auditCommand(pathArg: string | undefined, o: AuditCliOptio
       throw new HardlineError('HL_ERR_OUTPUT', `cannot write ${o.output}: ${(e as Error).message}`);
     }
   } else process.stdout.write(text);
-  return failsAt(result, o.failOn) ? 1 : 0;
+  const judged = o.failOnNew ? report.findings.filter((f) => f.baselineState === 'new') : report.findings;
+  return failsAt({ findings: judged }, o.failOn) ? 1 : 0;
 }

@@ -4,7 +4,12 @@ import { SEVERITIES } from '../core/severity.js';
 import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
+import { banCommand } from './ban.js';
+import { FIREWALL_FORMATS, firewallCommand } from './firewall.js';
+import { initCommand } from './init.js';
+import { probeCommand } from './probe.js';
 import { rulesCommand } from './rules.js';
+import { sipParseCommand } from './sip.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -46,8 +51,21 @@ export function buildProgram(): Command {
         throw new InvalidArgumentError('expected a date such as 2026-12-31');
       return v;
     })
+    .option('--baseline <file>', 'compare with a previous JSON report: new, fixed and unchanged findings')
+    .option('--fail-on-new', 'with --baseline, --fail-on only counts findings that are new')
     .action(async (p, o) => {
       process.exitCode = await auditCommand(p, o);
+    });
+
+  program
+    .command('init')
+    .description('draft hardline.yaml from a PBX configuration; every guess is marked "# review:"')
+    .argument('<confdir>', 'PBX configuration folder, e.g. /etc/asterisk')
+    .option('-o, --output <file>', 'write the draft to a file (default: stdout)')
+    .option('--force', 'overwrite --output if it exists')
+    .option('--name <name>', 'name of the PBX in the policy', 'pbx1')
+    .action(async (dir, o) => {
+      process.exitCode = await initCommand(dir, o);
     });
 
   program
@@ -61,7 +79,91 @@ export function buildProgram(): Command {
       process.exitCode = await rulesCommand(id, o);
     });
 
+  // enforce: hardline firewall, hardline ban (issue 7)
+  program
+    .command('firewall')
+    .description('generate the nftables ruleset from the policy; --apply it with rollback; --check for drift')
+    .option('-p, --policy <file>', 'site policy (default: ./hardline.yaml)')
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'nft|json for the ruleset; text|json|sarif|html for --check',
+      ).choices(FIREWALL_FORMATS),
+    )
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--apply', 'load the ruleset atomically; roll back unless confirmed in time')
+    .option('--confirm-timeout <seconds>', 'seconds to wait for confirmation (0: no rollback)', intArg, 30)
+    .option('--force', 'apply even when the ruleset could lock out a trunk or the management network')
+    .option('--confirm', 'confirm a pending --apply from another shell')
+    .option('--check', 'compare the live table with the policy and report drift (exit 1 on drift)')
+    .option('--state-dir <dir>', 'state folder (default: firewall.state_dir)')
+    .option('--netns <name>', 'act inside this network namespace (labs, tests)')
+    .action(async (o) => {
+      process.exitCode = await firewallCommand(o);
+    });
+
+  program
+    .command('ban')
+    .description('list, add or remove timed bans (never of trunks or trusted networks); restore them at boot')
+    .argument('<action>', 'list | add | remove | restore')
+    .argument('[address]', 'IPv4 or IPv6 address (add, remove)')
+    .option('-p, --policy <file>', 'site policy (default: ./hardline.yaml)')
+    .option('--duration <d>', 'ban length, e.g. 10m, 6h, 1d (default: the policy ladder)')
+    .option('--reason <text>', 'why (logged and listed)')
+    .option('--dry-run', 'say what would happen; change nothing')
+    .addOption(
+      new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
+    )
+    .option('--state-dir <dir>', 'state folder (default: firewall.state_dir)')
+    .option('--netns <name>', 'act inside this network namespace (labs, tests)')
+    .action(async (action, address, o) => {
+      process.exitCode = await banCommand(action, address, o);
+    });
+
+  // hardline probe: exposure checks from outside, against the policy's endpoints.
+  program
+    .command('probe')
+    .description(
+      "check the policy's SIP endpoints from where this runs: transports, banners, auth, enumeration, TLS, SRTP, rate limits",
+    )
+    .option('-p, --policy <file>', 'site policy with endpoints (default: ./hardline.yaml)')
+    .option(
+      '-t, --target <spec>',
+      'probe only this target HOST[:PORT][;transport=udp|tcp|tls|ws|wss] (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as const))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 if an active finding is at or above this severity')
+        .choices([...SEVERITIES, 'none'] as const)
+        .default('none' as const),
+    )
+    .option('--check <ids>', 'only run these checks (comma-separated, repeatable)', collect)
+    .option('--bind <address>', 'local address to send from')
+    .action(async (o) => {
+      process.exitCode = await probeCommand(o);
+    });
+
+  // hardline sip ...: the SIP core, for users checking what hardline makes of a message.
+  const sip = program.command('sip').description('SIP message tools');
+  sip
+    .command('parse')
+    .description('parse a SIP message (a file, or - for stdin) and show its structure and problems')
+    .argument('[file]', 'file holding one SIP message, or - for stdin', '-')
+    .addOption(
+      new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
+    )
+    .action(async (file, o) => {
+      process.exitCode = await sipParseCommand(file, o);
+    });
+
   return program;
+}
+
+function intArg(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of seconds');
+  return Number(v);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -11,7 +11,19 @@ export type ErrorCode =
   | 'HL_ERR_PBX_UNKNOWN'
   | 'HL_ERR_PBX_AMBIGUOUS'
   | 'HL_ERR_OUTPUT'
-  | 'HL_ERR_INTERNAL';
+  | 'HL_ERR_INTERNAL'
+  // audit
+  | 'HL_ERR_BASELINE'
+  // probe
+  | 'HL_ERR_PROBE_SCOPE'
+  | 'HL_ERR_PROBE_TARGET'
+  // enforce (firewall, ban)
+  | 'HL_ERR_NFT'
+  | 'HL_ERR_NFT_PERMISSION'
+  | 'HL_ERR_FIREWALL_UNSAFE'
+  | 'HL_ERR_FIREWALL_MISSING'
+  | 'HL_ERR_FIREWALL_CONFIRM'
+  | 'HL_ERR_BAN_STATE';
 
 export interface ErrorDetail {
   file?: string;

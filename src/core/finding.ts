@@ -33,6 +33,8 @@ export interface Finding {
   evidence?: string[];
   waived: boolean;
   waiver?: Waiver;
+  /** Set when the run is compared with a baseline report (`audit --baseline`). */
+  baselineState?: 'new' | 'unchanged';
 }
 
 export function findingKey(f: Pick<Finding, 'ruleId' | 'source' | 'target'>): string {

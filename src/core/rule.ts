@@ -14,7 +14,8 @@ export type PolicyPath =
   | 'rtp'
   | 'trunks'
   | 'networks'
-  | 'endpoints';
+  | 'endpoints'
+  | 'probe';
 
 export interface RuleDocs {
   /** Why it matters: the attack it enables. */
@@ -44,6 +45,12 @@ export interface RuleMeta {
   policy?: { uses: PolicyPath[]; without: 'defaults' | 'skip' };
 }
 
+/** One evidence line; with `at`, the report prints the place (relative to the report) first. */
+export interface EvidenceLine {
+  text: string;
+  at?: Span;
+}
+
 export interface ReportInput {
   messageId: string;
   data?: Record<string, string | number>;
@@ -51,7 +58,7 @@ export interface ReportInput {
   target: string;
   severity?: Severity;
   related?: Span[];
-  evidence?: string[];
+  evidence?: (string | EvidenceLine)[];
 }
 
 export interface RuleContext<P = unknown> {

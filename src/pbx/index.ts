@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelBase, PbxKind } from '../core/rule.js';
+import type { Span } from '../core/span.js';
 import { asteriskCommon } from './asterisk/common.js';
 import { ASTERISK_FILES, loadAsterisk } from './asterisk/model.js';
 import type { CommonModel } from './common.js';
@@ -40,6 +41,8 @@ export interface LoadedModel extends ModelBase {
   blindSpots: string[];
   /** The part every PBX kind provides, read by the cross-PBX rules (src/rules/common/). */
   common: CommonModel;
+  /** The same with the place in the configuration that says so (the engine makes paths relative). */
+  blindSpotsAt?: { message: string; at?: Span }[];
 }
 
 export interface LoadOptions {
@@ -55,6 +58,7 @@ export function loadModel(kind: PbxKind, root: string, opts: LoadOptions = {}): 
       fileList: [...new Set(fileList)],
       blindSpots: [] as string[],
       common: asteriskCommon(m),
+      blindSpotsAt: m.unseen,
     });
   }
   if (kind === 'freeswitch') {

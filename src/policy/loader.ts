@@ -58,7 +58,7 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
   }
   const provided = new Set<PolicyPath>();
   const top = (data ?? {}) as Record<string, unknown>;
-  for (const k of ['credentials', 'rtp', 'trunks', 'networks', 'endpoints'] as const) {
+  for (const k of ['credentials', 'rtp', 'trunks', 'networks', 'endpoints', 'probe'] as const) {
     if (top[k] !== undefined) provided.add(k);
   }
   const sec = (top['security'] ?? {}) as Record<string, unknown>;

@@ -98,11 +98,142 @@ export const exceptionSchema = z.strictObject({
   expires: isoDate,
 });
 
+const extension = z.string().regex(/^[A-Za-z0-9_.+*#-]{1,32}$/, 'expected an extension such as 1001');
+
+/** Settings of `hardline probe` (all optional). */
+export const probeSchema = z.strictObject({
+  /** Most SIP requests or connection attempts per second (default 5, below Kamailio's stock pike limit of 16 per 2 s). */
+  rate: z.number().min(1).max(200).default(5),
+  /** Total time budget of one run, seconds (default 120). */
+  max_time: z.number().int().min(5).max(3600).default(120),
+  /** Per-request timeout, ms (default 2000; UDP retransmits at T1=500 ms within it). */
+  timeout_ms: z.number().int().min(200).max(32000).default(2000),
+  /** An extension known to exist: enumeration compares its answers with random ones. */
+  known_extension: extension.optional(),
+  /** Likely extensions to try (default 100, 101, 200, 1000, 1001, 2000, 6001). */
+  extensions: z.array(extension).max(50).optional(),
+  /** Number dialled by the unauthenticated-INVITE check (default a fictitious UK number). */
+  external_number: z
+    .string()
+    .regex(/^\+?[0-9]{3,20}$/, 'expected a phone number such as +442079460000')
+    .default('+442079460000'),
+  /** A test account for checks that need one (SRTP enforcement). The password comes from the environment. */
+  account: z
+    .strictObject({
+      username: z.string().min(1),
+      /** Name of the environment variable holding the password (never the password itself). */
+      password_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
+      /** Whom the test account calls (an extension or number that answers). */
+      destination: z.string().min(1),
+    })
+    .optional(),
+  /** TCP ports (besides the SIP endpoints) that are meant to be public, e.g. 443 for a web UI. */
+  public_ports: z.array(port).default([]),
+  /** CA bundle (PEM, relative to the policy) that signs the SIP TLS certificates of a private PKI. */
+  ca_file: z.string().optional(),
+  /** Failing REGISTERs sent by the rate-limit check (default 40). */
+  burst: z.number().int().min(5).max(500).default(40),
+});
+
 export const rtpSchema = z
   .strictObject({ start: port, end: port })
   .refine((r) => r.start <= r.end, { message: 'rtp.start must not be above rtp.end' });
 
-export const policySchema = z.strictObject({
+/** A duration: seconds as a number, or text such as 90s, 10m, 6h, 1d, 2w. Parsed to seconds. */
+export const durationSchema = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(v.trim());
+  if (!m || Number(m[1]) <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 10m, 6h, 1d or 2w' });
+    return z.NEVER;
+  }
+  return Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS];
+});
+export const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as const;
+
+/** Management ports closed to everyone but the management networks, unless the policy lists its own. */
+export const DEFAULT_MANAGEMENT_PORTS = [
+  { name: 'ssh', port: 22, protocol: 'tcp' },
+  { name: 'http', port: 80, protocol: 'tcp' },
+  { name: 'https', port: 443, protocol: 'tcp' },
+  { name: 'ami', port: 5038, protocol: 'tcp' },
+  { name: 'esl', port: 8021, protocol: 'tcp' },
+  { name: 'asterisk-http', port: 8088, protocol: 'tcp' },
+  { name: 'asterisk-https', port: 8089, protocol: 'tcp' },
+] as const;
+
+const networkName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, 'network names are lower-case words such as lan, voice, vpn, mgmt');
+
+export const firewallSchema = z.strictObject({
+  /** nftables table (family inet) that hardline owns; nothing else in the ruleset is touched. */
+  table: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a short lower-case name (letters, digits, _)')
+    .default('hardline'),
+  /** Base chain priority on the input hook (filter is 0; lower runs earlier). */
+  priority: z.number().int().min(-300).max(300).default(-10),
+  /** Only traffic arriving on these interfaces is filtered; empty means every interface but lo. */
+  interfaces: z
+    .array(z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'expected an interface name such as eth0'))
+    .default([]),
+  /** detect: incidents only say whom they would ban; enforce: they ban. */
+  mode: z.enum(['detect', 'enforce']).default('detect'),
+  management: z
+    .strictObject({
+      /** Policy networks that may reach the management ports (default: mgmt and vpn, where declared). */
+      networks: z.array(networkName).optional(),
+      ports: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a short lower-case name'),
+            port,
+            protocol: z.enum(['tcp', 'udp']).default('tcp'),
+          }),
+        )
+        .default(DEFAULT_MANAGEMENT_PORTS.map((p) => ({ ...p }))),
+    })
+    .prefault({}),
+  /** Per-source limits for public SIP endpoints (trunks and trusted networks are not limited). */
+  rate_limit: z
+    .strictObject({
+      /** SIP packets per second per source address (UDP). */
+      packets_per_second: z.number().int().min(1).max(100000).default(20),
+      burst: z.number().int().min(1).max(100000).default(40),
+      /** New TCP/TLS/WS connections per minute per source address. */
+      connections_per_minute: z.number().int().min(1).max(100000).default(60),
+      connection_burst: z.number().int().min(1).max(100000).default(20),
+    })
+    .prefault({}),
+  /** UDP ports where RTP could land (PBX defaults); the part outside `rtp` is dropped. false: off. */
+  rtp_guard: z
+    .union([
+      z.literal(false),
+      z
+        .strictObject({ start: port, end: port })
+        .refine((r) => r.start <= r.end, { message: 'rtp_guard.start must not be above rtp_guard.end' }),
+    ])
+    .default({ start: 10000, end: 32767 }),
+  /** Extra addresses/CIDRs that are never banned and pass the ban check (monitoring, a partner). */
+  allow: z.array(cidr).default([]),
+  /** Folder for ban state, the firewall backup and the pending-apply file. */
+  state_dir: z.string().min(1).default('/var/lib/hardline'),
+  bans: z
+    .strictObject({
+      /** Ban durations for the 1st, 2nd, 3rd... offence within repeat_window; the last one repeats. */
+      ladder: z.array(durationSchema).min(1).default([600, 3600, 21600, 86400, 604800]),
+      /** Offences older than this are forgotten. */
+      repeat_window: durationSchema.default(2592000),
+      /** Maximum elements per ban set (IPv4 and IPv6 each). */
+      max_elements: z.number().int().min(1).max(1000000).default(65536),
+      /** When a set is full: evict the ban that expires soonest, or refuse the new ban. */
+      when_full: z.enum(['evict', 'refuse']).default('evict'),
+    })
+    .prefault({}),
+});
+
+const policyObject = z.strictObject({
   version: z.literal(1),
   site: z.string().optional(),
   pbxs: z.array(pbxSchema).default([]),
@@ -120,11 +251,26 @@ export const policySchema = z.strictObject({
   security: securitySchema.prefault({}),
   credentials: credentialsSchema.prefault({}),
   exceptions: z.array(exceptionSchema).default([]),
+  probe: probeSchema.prefault({}),
+  firewall: firewallSchema.prefault({}),
+});
+
+/** The policy schema: the object above plus checks across sections. */
+export const policySchema = policyObject.superRefine((p, ctx) => {
+  p.firewall.management.networks?.forEach((n, i) => {
+    if (!(n in p.networks))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['firewall', 'management', 'networks', i],
+        message: `network '${n}' is not declared under networks (declared: ${Object.keys(p.networks).join(', ') || 'none'})`,
+      });
+  });
 });
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 export type Exception = Policy['exceptions'][number];
+export type FirewallPolicy = Policy['firewall'];
 
 /** Is `text` a literal IP (not a hostname)? */
 export function isLiteralAddress(text: string): boolean {

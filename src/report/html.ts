@@ -33,7 +33,7 @@ export function renderHtml(r: ReportData): string {
         const items = list
           .map(
             (f) =>
-              `<li><code class="loc">${esc(f.location ? formatSpan(f.location) : f.source)}</code> ${f.severity !== list[0]!.severity ? badge(f.severity) : ''}${esc(f.message)}${
+              `<li><code class="loc">${esc(f.location ? formatSpan(f.location) : f.source)}</code> ${f.baselineState === 'new' ? '<b class="new">new</b> ' : ''}${f.severity !== list[0]!.severity ? badge(f.severity) : ''}${esc(f.message)}${
                 f.evidence?.length ? `<pre>${esc(f.evidence.join('\n'))}</pre>` : ''
               }</li>`,
           )
@@ -57,6 +57,19 @@ ${body || '<p class="ok">Nothing to fix in this step.</p>'}</section>`;
             `<tr><td>${esc(f.ruleId)}</td><td><code>${esc(f.target)}</code></td><td>${esc(f.waiver!.approver)}</td><td>${esc(f.waiver!.expires.slice(0, 10))}</td><td>${esc(f.waiver!.reason)}</td></tr>`,
         )
         .join('')}</table></section>`
+    : '';
+  const d = r.drift;
+  const driftHtml = d
+    ? `<section><h2>Drift since ${esc(d.baseline.file)}</h2><p>${d.new} new, ${d.fixed} fixed, ${d.unchanged} unchanged${d.baseline.generatedAt ? ` (baseline from ${esc(d.baseline.generatedAt)})` : ''}.</p>${
+        d.fixedFindings.length
+          ? `<table><tr><th>Fixed</th><th>Severity</th><th>Where</th><th>Target</th></tr>${d.fixedFindings
+              .map(
+                (f) =>
+                  `<tr><td>${esc(f.ruleId)}</td><td>${esc(f.severity)}</td><td><code>${esc(f.location ? formatSpan(f.location) : f.source)}</code></td><td><code>${esc(f.target)}</code></td></tr>`,
+              )
+              .join('')}</table>`
+          : ''
+      }</section>`
     : '';
   const notes: string[] = [];
   if (r.skipped.length)
@@ -89,12 +102,13 @@ h3{font-size:1rem;margin:.8rem 0 .3rem} .id{font-family:ui-monospace,monospace} 
 ul{margin:.2rem 0;padding-left:1.2rem} li{margin:.15rem 0} code{font-family:ui-monospace,monospace;font-size:.85em;background:#f4f4f4;padding:0 .2em}
 pre{background:#f6f6f6;padding:.4rem;overflow-x:auto;font-size:.8rem} details{margin:.3rem 0 .6rem;color:#333} summary{cursor:pointer;color:#1565c0}
 .tiles{display:flex;gap:.5rem;flex-wrap:wrap;margin:1rem 0} .tile{border:2px solid;border-radius:6px;padding:.3rem .8rem;min-width:5rem;text-align:center}
-.tile b{display:block;font-size:1.5rem} .ok{color:#2e7d32} .meta{color:#555;font-size:.9rem} table{border-collapse:collapse;width:100%} td,th{border:1px solid #ddd;padding:.3rem;text-align:left;font-size:.9rem}
+.new{color:#fff;background:#c62828;border-radius:3px;padding:0 .3em;font-size:.75rem} .tile b{display:block;font-size:1.5rem} .ok{color:#2e7d32} .meta{color:#555;font-size:.9rem} table{border-collapse:collapse;width:100%} td,th{border:1px solid #ddd;padding:.3rem;text-align:left;font-size:.9rem}
 </style></head><body>
 <header><h1>hardline ${esc(r.command)} report</h1>
 <p class="meta">${esc(r.root)} &middot; policy: ${esc(r.policyFile ?? 'none (defaults)')} &middot; ${esc(r.generatedAt)} &middot; hardline ${esc(VERSION)}<br>
 ${r.sources.map((x) => `${esc(x.kind)} <b>${esc(x.name)}</b>: ${esc(x.path)} (${x.files.length} files)`).join(' &middot; ')}</p>
 <div class="tiles">${tiles}<div class="tile"><b>${s.waived}</b><span>waived</span></div></div></header>
+${driftHtml}
 ${sections}
 ${waivedHtml}
 ${notes.length ? `<section><h2>Notes</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : ''}

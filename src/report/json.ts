@@ -38,9 +38,27 @@ export function renderJson(r: ReportData): string {
       evidence: f.evidence ?? [],
       waived: f.waived,
       waiver: f.waiver ?? null,
+      ...(f.baselineState ? { baselineState: f.baselineState } : {}),
     })),
     diagnostics: r.diagnostics,
     rulesRun: r.rulesRun,
+    drift: r.drift
+      ? {
+          baseline: r.drift.baseline,
+          summary: { new: r.drift.new, fixed: r.drift.fixed, unchanged: r.drift.unchanged },
+          fixed: r.drift.fixedFindings.map((f) => ({
+            ruleId: f.ruleId,
+            severity: f.severity,
+            step: f.step,
+            title: f.title,
+            message: f.message,
+            target: f.target,
+            source: f.source,
+            location: f.location ?? null,
+            waived: f.waived,
+          })),
+        }
+      : null,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -1,3 +1,4 @@
+import type { DriftSummary } from '../audit/drift.js';
 import type { Diagnostic } from '../core/diagnostic.js';
 import type { Finding } from '../core/finding.js';
 import type { PolicyPath, RuleMeta } from '../core/rule.js';
@@ -19,6 +20,8 @@ export interface ReportData {
   ranOnDefaults: { ruleId: string; uses: PolicyPath[] }[];
   skipped: { ruleId: string; uses: PolicyPath[] }[];
   rules: RuleMeta[];
+  /** Comparison with a previous report (`--baseline`); findings then carry baselineState. */
+  drift?: DriftSummary;
 }
 
 export interface Summary {

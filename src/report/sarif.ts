@@ -33,7 +33,8 @@ export function ruleHelpMarkdown(rule: RuleMeta): string {
 
 /** SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. */
 export function renderSarif(r: ReportData, absRoot: string): string {
-  const used = [...new Set(r.findings.map((f) => f.ruleId))];
+  const fixed = r.drift?.fixedFindings ?? [];
+  const used = [...new Set([...r.findings, ...fixed].map((f) => f.ruleId))];
   const ruleList = r.rules.filter((x) => used.includes(x.id) || r.rulesRun.includes(x.id));
   const index = new Map(ruleList.map((x, i) => [x.id, i]));
   const rules: Sarif.ReportingDescriptor[] = ruleList.map((x) => ({
@@ -92,6 +93,7 @@ export function renderSarif(r: ReportData, absRoot: string): string {
       }));
     }
     if (f.evidence?.length) res.message = { text: `${f.message}\n${f.evidence.join('\n')}` };
+    if (f.baselineState) res.baselineState = f.baselineState;
     if (f.waived && f.waiver) {
       res.suppressions = [
         {
@@ -103,6 +105,31 @@ export function renderSarif(r: ReportData, absRoot: string): string {
     }
     return res;
   });
+  // Findings of the baseline that are gone: SARIF's baselineState "absent".
+  for (const f of fixed) {
+    const res: Sarif.Result = {
+      ruleId: f.ruleId,
+      ruleIndex: index.get(f.ruleId) ?? 0,
+      level: LEVEL[f.severity],
+      message: { text: f.message },
+      baselineState: 'absent',
+      partialFingerprints: {
+        'hardlineFinding/v1': createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 32),
+      },
+      properties: { severity: f.severity, step: f.step, target: f.target, source: f.source },
+    };
+    if (f.location && !path.isAbsolute(f.location.file)) {
+      res.locations = [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeUri(f.location.file), uriBaseId: 'SRCROOT' },
+            region: { startLine: Math.max(1, f.location.line) },
+          },
+        },
+      ];
+    }
+    results.push(res);
+  }
   const log: Sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

@@ -73,7 +73,8 @@ export function renderText(r: ReportData, opts: TextOptions): string {
       for (const f of group) {
         const where = f.location ? formatSpan(f.location) : f.source;
         const sevNote = f.severity !== group[0]!.severity ? `[${f.severity}] ` : '';
-        out.push(`    ${c('dim', where)}  ${sevNote}${f.message}`);
+        const newNote = f.baselineState === 'new' ? c('bold', '[new] ') : '';
+        out.push(`    ${c('dim', where)}  ${newNote}${sevNote}${f.message}`);
         for (const e of f.evidence ?? []) out.push(`      ${c('dim', '|')} ${e}`);
       }
       if (opts.fixes !== false && rule)
@@ -124,12 +125,31 @@ export function renderText(r: ReportData, opts: TextOptions): string {
     out.push('');
   }
 
+  if (r.drift) {
+    const d = r.drift;
+    out.push(
+      c(
+        'bold',
+        `Drift since ${d.baseline.file}${d.baseline.generatedAt ? ` (${d.baseline.generatedAt})` : ''}: ${d.new} new, ${d.fixed} fixed, ${d.unchanged} unchanged`,
+      ),
+    );
+    for (const f of r.findings.filter((x) => x.baselineState === 'new'))
+      out.push(
+        `  new    ${f.severity.padEnd(8)} ${f.ruleId.padEnd(13)} ${f.location ? formatSpan(f.location) : f.source}  ${f.target}${f.waived ? ' (waived)' : ''}`,
+      );
+    for (const f of d.fixedFindings)
+      out.push(
+        `  ${c('green', 'fixed')}  ${f.severity.padEnd(8)} ${f.ruleId.padEnd(13)} ${f.location ? formatSpan(f.location) : f.source}  ${f.target}`,
+      );
+    out.push('');
+  }
+
   const s = summarize(r.findings);
   out.push(
     c(
       'bold',
       `Summary: ${s.active} finding${s.active === 1 ? '' : 's'} (${severityCounts(s.bySeverity)})` +
-        `${s.waived ? `, ${s.waived} waived` : ''}; ${r.rulesRun.length} rules on ${r.sources.length} source${r.sources.length === 1 ? '' : 's'} in ${(r.durationMs / 1000).toFixed(2)} s`,
+        `${s.waived ? `, ${s.waived} waived` : ''}${r.drift ? ` (${r.drift.new} new, ${r.drift.fixed} fixed since the baseline)` : ''}; ${r.rulesRun.length} rules on ${r.sources.length} source${r.sources.length === 1 ? '' : 's'} in ${(r.durationMs / 1000).toFixed(2)} s`,
     ),
   );
   return `${out.join('\n')}\n`;

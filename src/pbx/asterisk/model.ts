@@ -2,9 +2,13 @@ import path from 'node:path';
 import type { Diagnostic } from '../../core/diagnostic.js';
 import type { ModelBase } from '../../core/rule.js';
 import type { Span } from '../../core/span.js';
+import { type BlindSpot, findBlindSpots } from './blindspots.js';
+import { buildChanSip, type ChanSip } from './chansip.js';
 import { type ConfigFile, type ConfSection, type ConfVar, parseConfigFile } from './config.js';
 import { buildDialplan, type Dialplan } from './dialplan.js';
+import { buildModules, type Modules } from './modules.js';
 import { astTrue, splitList } from './values.js';
+import { expandWizards } from './wizard.js';
 
 /** The configuration files hardline reads from an Asterisk configuration folder. */
 export const ASTERISK_FILES = [
@@ -85,6 +89,14 @@ export interface AsteriskModel extends ModelBase {
   logger: LoggerChannel[];
   dialplan: Dialplan;
   secrets: SecretRef[];
+  /** chan_sip (sip.conf, Asterisk 20 and older). */
+  sip: ChanSip;
+  /** modules.conf: which modules load. */
+  modules: Modules;
+  /** pjsip objects made from pjsip_wizard.conf, mapped to the wizard section they come from. */
+  wizardOrigin: Map<ConfSection, ConfSection>;
+  /** What the files do not show: realtime/sorcery objects, #exec output, spool PINs. */
+  unseen: BlindSpot[];
 }
 
 export interface LoadAsteriskOptions {
@@ -116,10 +128,21 @@ export function loadAsterisk(root: string, opts: LoadAsteriskOptions = {}): Aste
   const sections = (file: AsteriskFileName, except: string[] = []) =>
     (files[file]?.sections ?? []).filter((s) => !s.template && !except.includes(s.name.toLowerCase()));
   const execIncludes = astTrue(section('asterisk.conf', 'options')?.value('execincludes'));
-  const pjsip = buildPjsip(files['pjsip.conf']);
+  const modules = buildModules(files['modules.conf']);
+  const wizards = expandWizards(files['pjsip_wizard.conf']?.sections ?? []);
+  const pjsip = buildPjsip([...(files['pjsip.conf']?.sections ?? []), ...wizards.sections]);
   const mailboxes = buildMailboxes(files['voicemail.conf']);
   const logger = buildLogger(files['logger.conf']);
   const dialplan = buildDialplan(files['extensions.conf']);
+  const sip = buildChanSip(files['sip.conf'], modules.loaded('chan_sip'));
+  const unseen = findBlindSpots({
+    ...(files['sorcery.conf'] ? { sorcery: files['sorcery.conf'] } : {}),
+    ...(files['extconfig.conf'] ? { extconfig: files['extconfig.conf'] } : {}),
+    ...(files['voicemail.conf'] ? { voicemail: files['voicemail.conf'] } : {}),
+    dialplan,
+    execs: uniqueExecs(Object.values(files).flatMap((f) => f?.execs ?? [])),
+    execIncludes,
+  });
   const model: AsteriskModel = {
     kind: 'asterisk',
     root: abs,
@@ -134,14 +157,28 @@ export function loadAsterisk(root: string, opts: LoadAsteriskOptions = {}): Aste
     logger,
     dialplan,
     secrets: [],
+    sip,
+    modules,
+    wizardOrigin: wizards.origin,
+    unseen,
   };
   model.secrets = collectSecrets(model);
   return model;
 }
 
-function buildPjsip(conf: ConfigFile | undefined): Pjsip {
+function uniqueExecs<T extends Span>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const k = `${e.file}:${e.line}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function buildPjsip(all: ConfSection[]): Pjsip {
   const groups = new Map<string, ConfSection[]>();
-  for (const s of conf?.sections ?? []) {
+  for (const s of all) {
     if (s.template) continue;
     const type = (s.value('type') ?? '').toLowerCase();
     const list = groups.get(type) ?? [];
@@ -244,9 +281,14 @@ function collectSecrets(m: AsteriskModel): SecretRef[] {
     pushSecret(out, 'sip-password', `sip:peer/${s.name}`, s.get('secret'));
     pushSecret(out, 'other', `sip:peer/${s.name}`, s.get('md5secret'));
   }
-  for (const s of m.sections('pjsip_wizard.conf')) {
-    pushSecret(out, 'sip-password', `wizard:${s.name}/inbound_auth`, s.get('inbound_auth/password'));
-    pushSecret(out, 'sip-password', `wizard:${s.name}/outbound_auth`, s.get('outbound_auth/password'));
+  // pjsip_wizard.conf credentials are in m.pjsip.auths as <name>-iauth / <name>-oauth; any
+  // other wizard secret (e.g. outbound_auth/password without sends_auth) is still scrubbed.
+  const known = new Set(out.map((x) => x.value));
+  for (const w of m.sections('pjsip_wizard.conf')) {
+    for (const v of w.vars) {
+      if (/\/(password|md5_cred)$/i.test(v.name) && v.value && !known.has(v.value))
+        pushSecret(out, 'other', `wizard:${w.name}`, v);
+    }
   }
   for (const mb of m.mailboxes) {
     const pin = mb.pin.replace(/^-/, '');

@@ -1,0 +1,78 @@
+import net from 'node:net';
+import { defineCheck } from '../check.js';
+
+export const MANAGEMENT_PORTS: { port: number; service: string }[] = [
+  { port: 22, service: 'SSH' },
+  { port: 80, service: 'HTTP (web GUI, provisioning)' },
+  { port: 443, service: 'HTTPS (web GUI, provisioning)' },
+  { port: 5038, service: 'Asterisk AMI' },
+  { port: 8021, service: 'FreeSWITCH event socket (ESL)' },
+  { port: 8088, service: 'Asterisk HTTP/ARI' },
+  { port: 8089, service: 'Asterisk HTTPS/ARI' },
+];
+
+/** TCP connect within the timeout: 'open' | 'closed' (refused) | 'filtered' (silent). */
+export function tcpState(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  localAddress?: string,
+): Promise<'open' | 'closed' | 'filtered'> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
+    const done = (v: 'open' | 'closed' | 'filtered') => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(v);
+    };
+    const t = setTimeout(() => done('filtered'), timeoutMs);
+    s.once('connect', () => done('open'));
+    s.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? 'closed' : 'filtered'));
+  });
+}
+
+export default defineCheck({
+  id: 'PRB-EXP-004',
+  title: 'Management port reachable from where the probe runs',
+  severity: 'high',
+  step: 'exposure',
+  scope: 'host',
+  order: 40,
+  docs: {
+    why: 'AMI, ARI, the FreeSWITCH event socket, web GUIs and SSH control the whole PBX: originate calls, change dialplans, run commands. Scanners sweep these ports constantly; reachable from the Internet they are one weak password or one unpatched bug away from takeover and toll fraud.',
+    fix: 'Bind management services to loopback or a management VLAN (Asterisk manager.conf/http.conf bindaddr, FreeSWITCH event_socket.conf.xml listen-ip 127.0.0.1) and admit the ports at the firewall only from the networks in hardline.yaml networks.mgmt. If a port must be public (a provisioning server on 443), declare it in probe.public_ports.',
+    refs: [
+      'https://docs.asterisk.org/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/',
+      'https://developer.signalwire.com/freeswitch/FreeSWITCH-Explained/Modules/mod_event_socket_1048924/',
+    ],
+  },
+  messages: {
+    open: '{service} port {port} accepts TCP connections from the probe',
+  },
+  async run(ctx) {
+    const host = ctx.target.host;
+    const declared = new Set([
+      ...ctx.policy.probe.public_ports,
+      ...ctx.declaredForHost.filter((d) => d.transport !== 'udp').map((d) => d.port),
+    ]);
+    const todo = MANAGEMENT_PORTS.filter((p) => !declared.has(p.port));
+    const states = await Promise.all(
+      todo.map(async (p) => {
+        await ctx.pace();
+        return { ...p, state: await tcpState(host, p.port, 1500, ctx.connectOptions.localAddress) };
+      }),
+    );
+    for (const p of states) {
+      if (p.state !== 'open') continue;
+      ctx.report({
+        messageId: 'open',
+        data: { service: p.service, port: p.port },
+        severity: p.port === 22 || p.port === 80 || p.port === 443 ? 'medium' : 'high',
+        target: `tcp/${host}:${p.port}`,
+        evidence: [
+          `TCP connect to ${host}:${p.port}: open (${states.map((s) => `${s.port} ${s.state}`).join(', ')})`,
+        ],
+      });
+    }
+  },
+});
