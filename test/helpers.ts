@@ -32,7 +32,8 @@ export function listFiles(dir: string): string[] {
 }
 
 /**
- * Inline expectations: `; expect: AST-AMI-001` (or `# expect:` in YAML) on the line where the
+ * Inline expectations: `; expect: AST-AMI-001` (or `# expect:` in YAML and Kamailio cfg,
+ * `<!-- expect: ... -->` in FreeSWITCH XML, `// expect:`) on the line where the
  * finding must point. `ID*3` expects three findings on that line. Returns `file:line` keys
  * relative to `dir`, one per expected finding.
  */
@@ -43,9 +44,10 @@ export function expectations(dir: string, ruleId?: string): string[] {
     readFileSync(file, 'utf8')
       .split(/\r?\n/)
       .forEach((line, i) => {
-        const m = /[;#]\s*expect:\s*([A-Z0-9*,\s-]+)/.exec(line);
+        const m = /(?:[;#]|<!--|\/\/)\s*expect:\s*([A-Z0-9*,\s-]+)/.exec(line);
         if (!m) return;
         for (const item of m[1]!
+          .replace(/-+\s*$/, '')
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean)) {

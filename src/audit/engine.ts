@@ -11,6 +11,7 @@ import {
 import { atLeast, severityRank } from '../core/severity.js';
 import { compareSpans, type Span } from '../core/span.js';
 import { STEPS } from '../core/steps.js';
+import type { CommonSource, CommonView } from '../pbx/common.js';
 import { type LoadedModel, loadModel } from '../pbx/index.js';
 import type { LoadedPolicy } from '../policy/loader.js';
 import { type AnyRule, loadRules } from '../rules/index.js';
@@ -24,6 +25,8 @@ export interface AuditSource {
   kind: PbxKind;
   /** Absolute path of the configuration folder. */
   root: string;
+  /** Kamailio: defines as if given on the command line (policy `pbxs[].defines`). */
+  defines?: string[];
 }
 
 export interface AuditOptions {
@@ -81,8 +84,19 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const redactor = new Redactor();
   const policySets = (p: PolicyPath) => opts.policy.provided.has(p);
 
-  for (const source of opts.sources) {
-    const model = loadModel(source.kind, source.root);
+  // Load every source first: cross-PBX rules compare each source with the others.
+  const loaded = opts.sources.map((source) => ({
+    source,
+    model: loadModel(source.kind, source.root, source.defines ? { defines: source.defines } : {}),
+  }));
+  const commons: CommonSource[] = loaded.map(({ source, model }) => ({
+    ...model.common,
+    source: source.name,
+    kind: source.kind,
+    root: source.root,
+  }));
+
+  for (const [index, { source, model }] of loaded.entries()) {
     for (const s of model.secrets) redactor.add(s.value);
     const rel = (file: string) => relativeTo(opts.reportRoot, source.root, file);
     sources.push({
@@ -98,8 +112,12 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       ],
     });
     for (const d of model.diagnostics) diagnostics.push({ ...d, file: rel(d.file), source: source.name });
+    const own = commons[index]!;
+    const commonView: CommonView = { ...own, others: commons.filter((c) => c !== own) };
     for (const rule of selected) {
-      if (rule.pbx !== source.kind) continue;
+      // Cross-PBX rules (pbx 'any', except the policy rules) run once per source on its common part.
+      const isCommon = rule.pbx === 'any' && !rule.id.startsWith('HL-POL-');
+      if (rule.pbx !== source.kind && !isCommon) continue;
       if (rule.policy && !rule.policy.uses.some(policySets)) {
         if (rule.policy.without === 'skip') {
           skipped.set(rule.id, { ruleId: rule.id, uses: rule.policy.uses });
@@ -123,8 +141,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
               ...r,
               rule,
               message,
-              ...(r.at ? { at: { ...r.at, file: rel(r.at.file) } } : {}),
-              ...(r.related ? { related: r.related.map((s) => ({ ...s, file: rel(s.file) })) } : {}),
+              // Only file/line/column are copied: a span object must never carry a value into a report.
+              ...(r.at ? { at: cleanSpan(r.at, rel) } : {}),
+              ...(r.related ? { related: r.related.map((s) => cleanSpan(s, rel)) } : {}),
               ...(r.evidence
                 ? {
                     evidence: r.evidence.map((e) =>
@@ -137,7 +156,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         },
       };
       try {
-        rule.check(model, ctx);
+        rule.check(isCommon ? commonView : model, ctx);
       } catch (e) {
         diagnostics.push({
           file: rel('.'),
@@ -197,6 +216,10 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     skipped: [...skipped.values()],
     rules: all,
   };
+}
+
+function cleanSpan(s: Span, rel: (file: string) => string): Span {
+  return { file: rel(s.file), line: s.line, ...(s.column ? { column: s.column } : {}) };
 }
 
 function missingMessage(ruleId: string, id: string): never {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { compareWithBaseline, loadBaseline } from '../audit/drift.js';
 import { failsAt, runAudit } from '../audit/engine.js';
 import { HardlineError } from '../core/errors.js';
+import type { PbxKind } from '../core/rule.js';
 import type { Severity } from '../core/severity.js';
 import { type Format, render } from '../report/index.js';
 import { wantColor } from '../report/text.js';
@@ -14,13 +15,14 @@ export interface AuditCliOptions {
   failOn: Severity | 'none';
   rule?: string[];
   now?: string;
+  pbx?: PbxKind | 'auto';
   baseline?: string;
   failOnNew?: boolean;
 }
 
 /** `hardline audit`: returns the process exit code. */
 export async function auditCommand(pathArg: string | undefined, o: AuditCliOptions): Promise<number> {
-  const target = resolveTarget(pathArg, o.policy);
+  const target = resolveTarget(pathArg, o.policy, o.pbx ?? 'auto');
   const now = o.now ? new Date(o.now) : new Date();
   if (Number.isNaN(now.getTime())) throw new HardlineError('HL_ERR_USAGE', `--now ${o.now} is not a date`);
   const result = await runAudit({

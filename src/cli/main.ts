@@ -41,6 +41,11 @@ export function buildProgram(): Command {
         .default('none' as const),
     )
     .option('--rule <ids>', 'only run these rules (comma-separated, repeatable)', collect)
+    .addOption(
+      new Option('--pbx <kind>', 'PBX kind of PATH (auto: detect from marker files)')
+        .choices(['auto', 'asterisk', 'freeswitch', 'kamailio'] as const)
+        .default('auto' as const),
+    )
     .option('--now <iso-date>', 'evaluate exception expiry at this time instead of now', (v) => {
       if (Number.isNaN(new Date(v).getTime()))
         throw new InvalidArgumentError('expected a date such as 2026-12-31');

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'HL_ERR_POLICY_NOT_FOUND'
   | 'HL_ERR_PATH_NOT_FOUND'
   | 'HL_ERR_PBX_UNKNOWN'
+  | 'HL_ERR_PBX_AMBIGUOUS'
   | 'HL_ERR_OUTPUT'
   | 'HL_ERR_INTERNAL'
   // audit

@@ -25,12 +25,28 @@ const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
 export const TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
 export const PBX_KINDS = ['asterisk', 'freeswitch', 'kamailio'] as const;
 
-export const pbxSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a short name (letters, digits, _ . -)'),
-  kind: z.enum(PBX_KINDS),
-  /** Configuration folder, relative to the policy file. */
-  config: z.string().min(1),
-});
+export const pbxSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a short name (letters, digits, _ . -)'),
+    kind: z.enum(PBX_KINDS),
+    /** Configuration folder, relative to the policy file. */
+    config: z.string().min(1),
+    /** Kamailio only: defines as if given on the command line (`kamailio -A NAME[=value]`). */
+    defines: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/,
+            'expected a define such as WITH_AUTH or DBURL="mysql://..."',
+          ),
+      )
+      .optional(),
+  })
+  .refine((p) => p.defines === undefined || p.kind === 'kamailio', {
+    message: 'defines apply to kamailio only (they are kamailio -A command-line defines)',
+    path: ['defines'],
+  });
 
 export const endpointSchema = z.strictObject({
   name: z.string().optional(),

@@ -5,7 +5,7 @@ import { STEP_TITLES, STEPS, stepNumber } from '../core/steps.js';
 
 /** Where a rule's fixtures live, relative to the repository root. */
 export function fixtureDir(rule: RuleMeta): string {
-  const folder = rule.id.startsWith('HL-') ? 'policy' : rule.pbx === 'any' ? 'common' : rule.pbx;
+  const folder = rule.id.startsWith('HL-POL-') ? 'policy' : rule.pbx === 'any' ? 'common' : rule.pbx;
   return path.join('test', 'fixtures', folder, rule.id);
 }
 
@@ -22,6 +22,7 @@ function files(dir: string): string[] {
 function lang(file: string): string {
   if (file.endsWith('.yaml') || file.endsWith('.yml')) return 'yaml';
   if (file.endsWith('.xml')) return 'xml';
+  if (file.endsWith('.cfg') && !file.endsWith('tls.cfg')) return 'text';
   return 'ini';
 }
 
