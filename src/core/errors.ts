@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'HL_ERR_PATH_NOT_FOUND'
   | 'HL_ERR_PBX_UNKNOWN'
   | 'HL_ERR_OUTPUT'
+  | 'HL_ERR_STORE'
+  | 'HL_ERR_SOURCE'
   | 'HL_ERR_INTERNAL';
 
 export interface ErrorDetail {

@@ -1,0 +1,128 @@
+import parse from 'nsyslog-parser';
+import { leadingTime } from '../time.js';
+import { type Listener, type ListenUrl, listen } from './listen.js';
+
+/**
+ * Syslog (RFC 3164 and RFC 5424) over UDP and TCP. Messages are parsed with nsyslog-parser;
+ * BSD timestamps (no year) get hardline's year inference instead of the library's (which puts
+ * `Dec 31` in the future in November). TCP accepts octet-counting (`LEN SP MSG`, RFC 6587) and
+ * newline framing, detected per frame.
+ */
+
+export interface SyslogMessage {
+  rfc: '5424' | '3164' | 'unknown';
+  time: number;
+  host?: string;
+  app?: string;
+  message: string;
+}
+
+interface Parsed {
+  type?: string;
+  ts?: Date | string;
+  host?: string;
+  appName?: string;
+  message?: string;
+  header?: string;
+  pri?: string;
+  err?: unknown;
+}
+
+export function parseSyslog(text: string, now: number): SyslogMessage {
+  const t = text.replace(/[\r\n\0]+$/, '');
+  let p: Parsed;
+  try {
+    p = parse(t) as Parsed;
+  } catch {
+    p = {};
+  }
+  if (!p || p.err || typeof p.message !== 'string') {
+    return { rfc: 'unknown', time: now, message: t.replace(/^<\d{1,3}>/, '') };
+  }
+  if (p.type === 'RFC5424') {
+    const ts = p.ts ? new Date(p.ts).getTime() : Number.NaN;
+    return {
+      rfc: '5424',
+      time: Number.isNaN(ts) ? now : ts,
+      ...(p.host && p.host !== '-' ? { host: p.host } : {}),
+      ...(p.appName && p.appName !== '-' ? { app: p.appName } : {}),
+      message: p.message.replace(/^\uFEFF/, ''),
+    };
+  }
+  if (p.type === 'BSD') {
+    const afterPri = t.replace(/^<\d{1,3}>/, '');
+    return {
+      rfc: '3164',
+      time: leadingTime(afterPri, now) ?? now,
+      ...(p.host ? { host: p.host } : {}),
+      ...(p.appName ? { app: p.appName } : {}),
+      message: p.message,
+    };
+  }
+  return { rfc: 'unknown', time: now, message: t.replace(/^<\d{1,3}>/, '') };
+}
+
+/** Largest syslog message accepted (RFC 5425 suggests 8 KiB minimum support). */
+export const MAX_SYSLOG = 64 * 1024;
+
+/**
+ * Splits a TCP syslog stream into messages: octet-counted frames when a frame starts with
+ * digits and a space, newline-terminated otherwise. Oversized frames are dropped (counted).
+ */
+export class SyslogFramer {
+  private buf = '';
+  constructor(
+    private readonly onMessage: (m: string) => void,
+    private readonly onDrop: (why: string) => void,
+  ) {}
+
+  push(data: Buffer): void {
+    this.buf += data.toString('utf8');
+    for (;;) {
+      if (this.buf.length === 0) return;
+      const oc = /^(\d{1,6}) /.exec(this.buf);
+      if (oc) {
+        const n = Number(oc[1]);
+        if (n > MAX_SYSLOG) {
+          this.onDrop('syslog frame too large');
+          this.buf = '';
+          return;
+        }
+        // length counts octets: work on bytes for non-ASCII messages
+        const bytes = Buffer.from(this.buf.slice(oc[0].length), 'utf8');
+        if (bytes.length < n) return;
+        this.onMessage(bytes.subarray(0, n).toString('utf8'));
+        this.buf = bytes.subarray(n).toString('utf8');
+        continue;
+      }
+      const nl = this.buf.search(/[\n\0]/);
+      if (nl < 0) {
+        if (this.buf.length > MAX_SYSLOG) {
+          this.onDrop('syslog line too long');
+          this.buf = '';
+        }
+        return;
+      }
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      if (line.trim()) this.onMessage(line);
+    }
+  }
+}
+
+export async function listenSyslog(
+  url: ListenUrl,
+  onMessage: (m: SyslogMessage, peer: string, transport: 'udp' | 'tcp') => void,
+  onDrop: (why: string) => void,
+): Promise<Listener> {
+  return listen(url, {
+    datagram: (msg, peer) => {
+      if (msg.length > MAX_SYSLOG) return onDrop('syslog datagram too large');
+      onMessage(parseSyslog(msg.toString('utf8'), Date.now()), peer, 'udp');
+    },
+    connection: (peer) => {
+      const f = new SyslogFramer((m) => onMessage(parseSyslog(m, Date.now()), peer, 'tcp'), onDrop);
+      return (d) => f.push(d);
+    },
+  });
+}
