@@ -5,6 +5,7 @@ import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
 import { rulesCommand } from './rules.js';
+import { registerWatchCommands } from './watch-commands.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -55,6 +56,8 @@ export function buildProgram(): Command {
     .action(async (id, o) => {
       process.exitCode = await rulesCommand(id, o);
     });
+
+  registerWatchCommands(program);
 
   return program;
 }

@@ -138,6 +138,11 @@ function safeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+function addExtra(p: HepPacket, vendor: number, type: number, value: Buffer): void {
+  p.extra ??= [];
+  p.extra.push({ vendor, type, value: Buffer.from(value) });
+}
+
 /** Decodes one HEP v3 packet at the start of `buf`. */
 export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeResult {
   if (buf.length < 6)
@@ -161,7 +166,7 @@ export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeRe
     const vlen = len - 6;
     const want = (n: number) => vlen === n;
     if (vendor !== 0) {
-      (p.extra ??= []).push({ vendor, type, value: Buffer.from(buf.subarray(v, v + vlen)) });
+      addExtra(p, vendor, type, buf.subarray(v, v + vlen));
       o += len;
       continue;
     }
@@ -237,7 +242,7 @@ export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeRe
         p.nodeName = buf.toString('utf8', v, v + vlen).replace(/\0+$/, '');
         break;
       default:
-        (p.extra ??= []).push({ vendor, type, value: Buffer.from(buf.subarray(v, v + vlen)) });
+        addExtra(p, vendor, type, buf.subarray(v, v + vlen));
     }
     o += len;
   }
@@ -330,7 +335,7 @@ function ipBytes(ip: string, family: 4 | 6): Buffer {
   const groups = [...h, ...fill, ...tl];
   if (groups.length !== 8) throw new RangeError(`bad IPv6 ${ip}`);
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16) & 0xffff, i * 2));
+  for (let i = 0; i < 8; i++) out.writeUInt16BE(Number.parseInt(groups[i]!, 16) & 0xffff, i * 2);
   return out;
 }
 

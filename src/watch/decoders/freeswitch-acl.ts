@@ -19,7 +19,7 @@ export default defineDecoder({
   sourceField: "'IP <address>' right after the logger prefix (no port)",
   decode(_line, h) {
     const body = h.freeswitch();
-    if (!body || !body.message.startsWith('IP ')) return undefined;
+    if (!body?.message.startsWith('IP ')) return undefined;
     const m = RE.exec(body.message);
     if (!m) return miss('FreeSWITCH ACL line without "IP <address> Rejected by [register ]acl"');
     if (m[4]) return ignored('ACL miss that falls back to digest authentication is not a rejection');

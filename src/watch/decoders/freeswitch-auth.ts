@@ -20,7 +20,7 @@ export default defineDecoder({
   sourceField: "'from ip <address>' at the end of the line (no port)",
   decode(_line, h) {
     const body = h.freeswitch();
-    if (!body || !body.message.startsWith('SIP auth ')) return undefined;
+    if (!body?.message.startsWith('SIP auth ')) return undefined;
     const m = RE.exec(body.message);
     if (!m) return miss('FreeSWITCH auth line without "... for [user@domain] from ip <address>" at the end');
     const src = parseHostPort(m[5]!);

@@ -13,7 +13,7 @@ export default defineDecoder({
   sourceField: "'from <address>' at the end of the line (no port)",
   decode(_line, h) {
     const body = h.freeswitch();
-    if (!body || !body.message.startsWith("Can't find user [")) return undefined;
+    if (!body?.message.startsWith("Can't find user [")) return undefined;
     const m = RE.exec(body.message);
     if (!m) return miss('FreeSWITCH "Can\'t find user" without "from <address>" at the end');
     const src = parseHostPort(m[2]!);
