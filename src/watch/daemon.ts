@@ -33,6 +33,8 @@ export interface WatchOptions {
   jsonl?: string;
   jsonlEvents?: boolean;
   webhooks?: { url: string; kind: WebhookKind }[];
+  /** First webhook retry delay (ms, default 1000). */
+  webhookRetryMs?: number;
   /** `HOST:PORT` for GET /metrics. */
   metrics?: string;
   hepKey?: string;
@@ -49,7 +51,7 @@ export interface WatchHandle {
   store: WatchStore;
   metrics: WatchMetrics;
   logger: Logger;
-  /** Bound ports of the listeners, by URL given. */
+  /** Bound ports of the listeners: `syslog URL` / `hep URL` as given -> port. */
   ports: Record<string, number>;
   metricsPort?: number;
   /** Commits pending events and outputs now (also runs every 250 ms). */
@@ -84,6 +86,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       new WebhookSender({
         url: w.url,
         kind: w.kind,
+        ...(o.webhookRetryMs !== undefined ? { baseDelayMs: o.webhookRetryMs } : {}),
         onResult: (result, detail) => {
           metrics.webhook.inc({ target: w.kind, result });
           if (result === 'dropped') metrics.drops.inc({ reason: 'webhook queue full' });
@@ -192,7 +195,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       (why) => metrics.drops.inc({ reason: why }),
     );
     listeners.push(l);
-    ports[u] = l.port;
+    ports[`syslog ${u}`] = l.port;
     logger.info({ url: u, port: l.port }, 'syslog listener ready');
   }
   let sipWarned = false;
@@ -261,7 +264,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       },
     );
     listeners.push(l);
-    ports[u] = l.port;
+    ports[`hep ${u}`] = l.port;
     logger.info({ url: u, port: l.port }, 'HEP listener ready');
   }
 

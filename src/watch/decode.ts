@@ -59,7 +59,12 @@ const UNMATCHED = { status: 'unmatched' as const, reason: 'no decoder recognises
 export function detectFormat(line: string): string {
   const c = line.charCodeAt(0);
   if (c === 123 /* { */) return line.includes('"logmsg"') ? 'asterisk-json' : 'json';
-  if (c === 91 /* [ */) return /^\[[^\]]{8,40}\] ?[A-Z_]{3,12}\[\d+\]/.test(line) ? 'asterisk' : 'unknown';
+  if (c === 91 /* [ */) {
+    if (/^\[[^\]]{8,40}\] ?[A-Z_]{3,12}\[\d+\]/.test(line)) return 'asterisk';
+    if (/^\[(?:DEBUG|INFO|NOTICE|WARNING|ERR|CRIT|ALERT|CONSOLE)\] [\w.]+\.c:\d+ /.test(line))
+      return 'freeswitch';
+    return 'unknown';
+  }
   if (/^(?:[0-9a-f-]{36} )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?:\d+\.\d+% )?\[[A-Z]+\]/.test(line))
     return 'freeswitch';
   if (/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [\w.-]+(?:\[\d+\])?:/.test(line))

@@ -70,41 +70,49 @@ export const MAX_SYSLOG = 64 * 1024;
  * digits and a space, newline-terminated otherwise. Oversized frames are dropped (counted).
  */
 export class SyslogFramer {
-  private buf = '';
+  private buf: Buffer = Buffer.alloc(0);
   constructor(
     private readonly onMessage: (m: string) => void,
     private readonly onDrop: (why: string) => void,
   ) {}
 
   push(data: Buffer): void {
-    this.buf += data.toString('utf8');
+    this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
     for (;;) {
-      if (this.buf.length === 0) return;
-      const oc = /^(\d{1,6}) /.exec(this.buf);
-      if (oc) {
-        const n = Number(oc[1]);
+      const b = this.buf;
+      if (b.length === 0) return;
+      // octet counting: 1-6 digits then a space (a newline-framed message starts with '<')
+      let i = 0;
+      while (i < b.length && i < 7 && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
+      if (i > 0 && i < 7 && i < b.length && b[i] === 0x20) {
+        const n = Number(b.toString('latin1', 0, i));
         if (n > MAX_SYSLOG) {
           this.onDrop('syslog frame too large');
-          this.buf = '';
+          this.buf = Buffer.alloc(0);
           return;
         }
-        // length counts octets: work on bytes for non-ASCII messages
-        const bytes = Buffer.from(this.buf.slice(oc[0].length), 'utf8');
-        if (bytes.length < n) return;
-        this.onMessage(bytes.subarray(0, n).toString('utf8'));
-        this.buf = bytes.subarray(n).toString('utf8');
+        if (b.length < i + 1 + n) return;
+        this.onMessage(b.toString('utf8', i + 1, i + 1 + n));
+        this.buf = b.subarray(i + 1 + n);
         continue;
       }
-      const nl = this.buf.search(/[\n\0]/);
+      if (i > 0 && i === b.length) return; // digits so far: wait for more
+      let nl = -1;
+      for (let k = 0; k < b.length; k++) {
+        if (b[k] === 0x0a || b[k] === 0) {
+          nl = k;
+          break;
+        }
+      }
       if (nl < 0) {
-        if (this.buf.length > MAX_SYSLOG) {
+        if (b.length > MAX_SYSLOG) {
           this.onDrop('syslog line too long');
-          this.buf = '';
+          this.buf = Buffer.alloc(0);
         }
         return;
       }
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + 1);
+      const line = b.toString('utf8', 0, nl).replace(/\r$/, '');
+      this.buf = b.subarray(nl + 1);
       if (line.trim()) this.onMessage(line);
     }
   }
