@@ -155,8 +155,11 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
       global.hit('all', ev.time);
       if (ev.source) {
         perSource.hit(ev.source.ip, ev.time);
-        if (isAuthFailure(ev.kind)) failures.hit(ev.source.ip, ev.time);
-        if (ev.account && ev.kind !== 'call-attempt') accounts.hit(ev.source.ip, ev.account, ev.time);
+        // trunks and trusted networks are never banned: their failures must not raise thresholds
+        const spared = classifier.classify(ev.source.ip) !== undefined;
+        if (!spared && isAuthFailure(ev.kind)) failures.hit(ev.source.ip, ev.time);
+        if (!spared && ev.account && ev.kind !== 'call-attempt')
+          accounts.hit(ev.source.ip, ev.account, ev.time);
       }
       if (ev.sip?.code && ev.sip.code >= 400 && (ev.kind === 'call-rejected' || ev.sip.method === 'INVITE'))
         callFail.hit(String(ev.sip.code), ev.time);
@@ -187,7 +190,13 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
   const proposals = [
     propose('request_flood.per_source', perSource.peak, d.request_flood.per_source.window, 20),
     propose('request_flood.global', global.peak, d.request_flood.global.window, 100),
-    propose('brute_force', failures.peak, d.brute_force.window, 5, 'failed logins of a legitimate source'),
+    propose(
+      'brute_force',
+      failures.peak,
+      d.brute_force.window,
+      5,
+      'failed logins of an authenticated source; trunks and trusted networks excluded',
+    ),
     propose(
       'enumeration',
       accounts.peak,
