@@ -4,6 +4,7 @@ import {
   type DecodeOutcome,
   type Decoder,
   type LineContext,
+  type LoggerBody,
   makeEvidence,
   parseAsteriskPrefix,
   parseFreeswitchPrefix,
@@ -73,8 +74,106 @@ export function detectFormat(line: string): string {
   return 'unknown';
 }
 
+/** Per-line decoding state handed to decoders; one instance is reused line after line. */
+class LineHelpers implements DecodeHelpers {
+  fallbackTime = 0;
+  refTime = 0;
+  origin?: string;
+  pbx?: string;
+  format?: string;
+  line = '';
+  decoderId = '';
+  private t: number | undefined;
+  ast: LoggerBody | undefined | null = null;
+  fs: LoggerBody | undefined | null = null;
+
+  constructor(private readonly owner: LineDecoder) {}
+
+  reset(line: string, ctx: LineContext, format: string): void {
+    this.line = line;
+    this.fallbackTime = ctx.fallbackTime;
+    this.refTime = ctx.refTime;
+    this.origin = ctx.origin;
+    this.pbx = ctx.pbx;
+    this.format = format;
+    this.t = undefined;
+    this.ast = null;
+    this.fs = null;
+  }
+
+  time(): number {
+    if (this.t === undefined) this.t = leadingTime(this.line, this.refTime) ?? this.fallbackTime;
+    return this.t;
+  }
+
+  event(e: Omit<SecurityEvent, 'evidence' | 'time'> & { time?: number }): SecurityEvent {
+    const ev = e as SecurityEvent;
+    if (ev.time === undefined) ev.time = this.time();
+    ev.evidence = makeEvidence(this.line, this.decoderId, this.format ?? 'unknown', this.origin);
+    if (this.pbx && !ev.pbx) ev.pbx = this.pbx;
+    return ev;
+  }
+
+  inner(innerLine: string, t: number, innerFormat: string): DecodeOutcome | undefined {
+    const r = this.owner.decodeInner(innerLine, {
+      fallbackTime: t,
+      refTime: this.refTime,
+      format: innerFormat,
+      ...(this.origin ? { origin: this.origin } : {}),
+      ...(this.pbx ? { pbx: this.pbx } : {}),
+    });
+    if (r.outcome.status === 'unmatched') return undefined;
+    for (const ev of r.events) {
+      ev.time = t;
+      ev.evidence = makeEvidence(
+        this.line,
+        `${this.decoderId}/${ev.evidence.decoder}`,
+        innerFormat,
+        this.origin,
+      );
+    }
+    return r.outcome as DecodeOutcome;
+  }
+
+  asterisk(): LoggerBody | undefined {
+    if (this.ast === null) this.ast = parseAsteriskPrefix(this.line);
+    return this.ast;
+  }
+
+  freeswitch(): LoggerBody | undefined {
+    if (this.fs === null) this.fs = parseFreeswitchPrefix(this.line);
+    return this.fs;
+  }
+}
+
+const basename = (f: string) => {
+  const i = f.lastIndexOf('/');
+  return i < 0 ? f : f.slice(i + 1);
+};
+
+/**
+ * Decodes lines: the logger prefix is parsed once, then only the decoders of that family (and,
+ * for Asterisk, of the file that logged) look at the message.
+ */
 export class LineDecoder {
-  constructor(private readonly decoders: Decoder[]) {}
+  private readonly byFile = new Map<string, Decoder[]>();
+  private readonly fsDecoders: Decoder[];
+  private readonly jsonDecoders: Decoder[];
+  private readonly h: LineHelpers;
+
+  constructor(private readonly decoders: Decoder[]) {
+    for (const d of decoders) {
+      if (d.family !== 'asterisk') continue;
+      for (const f of d.files ?? []) {
+        const list = this.byFile.get(f) ?? [];
+        list.push(d);
+        this.byFile.set(f, list);
+      }
+    }
+    this.fsDecoders = decoders.filter((d) => d.family === 'freeswitch');
+    this.jsonDecoders = decoders.filter((d) => d.family === 'json');
+    this.h = new LineHelpers(this);
+  }
 
   static async create(): Promise<LineDecoder> {
     return new LineDecoder(await loadDecoders());
@@ -87,84 +186,67 @@ export class LineDecoder {
   /** Decodes one line. Never throws: a decoder bug becomes a `miss` naming the decoder. */
   decode(rawLine: string, ctx: LineContext): LineResult {
     const line = stripAnsi(rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine);
-    const format = ctx.format ?? detectFormat(line);
-    return this.run(line, ctx, format, undefined);
+    return this.run(line, ctx, this.h, false);
   }
 
-  private run(line: string, ctx: LineContext, format: string, skip: string | undefined): LineResult {
-    let firstMiss: LineResult | undefined;
-    let helpers: DecodeHelpers | undefined;
-    for (const d of this.decoders) {
-      if (d.id === skip) continue;
-      let hit = false;
-      for (const m of d.markers) {
-        if (line.includes(m)) {
-          hit = true;
-          break;
+  /** For wrapping formats: decodes an inner line with a fresh helper (no JSON recursion). */
+  decodeInner(line: string, ctx: LineContext): LineResult {
+    return this.run(line, ctx, new LineHelpers(this), true);
+  }
+
+  private run(line: string, ctx: LineContext, h: LineHelpers, inner: boolean): LineResult {
+    let candidates: readonly Decoder[] | undefined;
+    let message = line;
+    let format = ctx.format;
+    h.reset(line, ctx, format ?? 'unknown');
+    if (line.charCodeAt(0) === 123 /* { */) {
+      if (!inner) candidates = this.jsonDecoders;
+      format ??= line.includes('"logmsg"') ? 'asterisk-json' : 'json';
+    } else {
+      const ast = h.asterisk();
+      if (ast) {
+        format ??= 'asterisk';
+        candidates = this.byFile.get(basename(ast.file));
+        message = ast.message;
+      } else {
+        const fs = h.freeswitch();
+        if (fs) {
+          format ??= 'freeswitch';
+          candidates = this.fsDecoders;
+          message = fs.message;
         }
       }
-      if (!hit) continue;
-      helpers ??= this.helpers(line, ctx, format);
-      current = d.id;
-      let outcome: DecodeOutcome | undefined;
-      try {
-        outcome = d.decode(line, helpers);
-      } catch (e) {
-        outcome = { status: 'miss', reason: `decoder ${d.id} failed: ${(e as Error).message}` };
-      }
-      if (!outcome) continue;
-      if (outcome.status === 'miss') {
-        firstMiss ??= { format, decoder: d.id, outcome, events: [] };
-        continue;
-      }
-      return { format, decoder: d.id, outcome, events: outcome.status === 'events' ? outcome.events : [] };
     }
-    return firstMiss ?? { format, outcome: UNMATCHED, events: [] };
-  }
-
-  private helpers(line: string, ctx: LineContext, format: string): DecodeHelpers {
-    let time: number | undefined;
-    let ast: ReturnType<typeof parseAsteriskPrefix> | null = null;
-    let fs: ReturnType<typeof parseFreeswitchPrefix> | null = null;
-    const self = this;
-    const h: DecodeHelpers = {
-      ...ctx,
-      time() {
-        time ??= leadingTime(line, ctx.refTime) ?? ctx.fallbackTime;
-        return time;
-      },
-      event(e) {
-        const ev = {
-          ...e,
-          time: e.time ?? h.time(),
-          evidence: makeEvidence(line, current, format, ctx.origin),
-        };
-        if (ctx.pbx && !ev.pbx) ev.pbx = ctx.pbx;
-        return ev as SecurityEvent;
-      },
-      inner(innerLine, t, innerFormat) {
-        const outer = current;
-        const r = self.run(innerLine, { ...ctx, fallbackTime: t, format: innerFormat }, innerFormat, outer);
-        current = outer;
-        if (r.outcome.status === 'unmatched') return undefined;
-        for (const ev of r.events) {
-          ev.time = t;
-          ev.evidence = makeEvidence(line, `${outer}/${ev.evidence.decoder}`, innerFormat, ctx.origin);
+    format ??= detectFormat(line);
+    h.format = format;
+    let firstMiss: LineResult | undefined;
+    if (candidates) {
+      for (const d of candidates) {
+        let hit = false;
+        for (const m of d.markers) {
+          if (message.includes(m)) {
+            hit = true;
+            break;
+          }
         }
-        return r.outcome as DecodeOutcome;
-      },
-      asterisk() {
-        if (ast === null) ast = parseAsteriskPrefix(line);
-        return ast;
-      },
-      freeswitch() {
-        if (fs === null) fs = parseFreeswitchPrefix(line);
-        return fs;
-      },
-    };
-    return h;
+        if (!hit) continue;
+        h.decoderId = d.id;
+        let outcome: DecodeOutcome | undefined;
+        try {
+          outcome = d.decode(line, h);
+        } catch (e) {
+          outcome = { status: 'miss', reason: `decoder ${d.id} failed: ${(e as Error).message}` };
+        }
+        if (!outcome) continue;
+        if (outcome.status === 'miss') {
+          firstMiss ??= { format, decoder: d.id, outcome, events: [] };
+          continue;
+        }
+        return { format, decoder: d.id, outcome, events: outcome.status === 'events' ? outcome.events : [] };
+      }
+    }
+    return firstMiss ?? { format, outcome: UNMATCHED, events: NO_EVENTS };
   }
 }
 
-/** Id of the decoder running now (decoding is synchronous), for evidence. */
-let current = '';
+const NO_EVENTS: SecurityEvent[] = [];

@@ -40,7 +40,14 @@ export interface Decoder {
   id: string;
   title: string;
   pbx: 'asterisk' | 'freeswitch' | 'kamailio' | 'any';
-  /** The line must contain one of these (cheap test before any regex). */
+  /**
+   * Which logger prefix the line must start with: the engine parses it once per line and hands
+   * the message to the decoders of that family (asterisk: only those reading the logging file).
+   */
+  family: 'asterisk' | 'freeswitch' | 'json';
+  /** Asterisk: source files (basenames) whose messages this decoder reads, e.g. `chan_sip.c`. */
+  files?: string[];
+  /** The message (after the logger prefix; the whole line for json) must contain one of these. */
   markers: string[];
   /** Where the source address is taken from (documentation for explain and the README). */
   sourceField: string;

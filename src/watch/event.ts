@@ -108,8 +108,47 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  * the text is not a literal address. Never throws.
  */
 export function canonicalIp(text: string): string | undefined {
-  let t = text;
+  const t = text;
   if (t.length === 0 || t.length > 64) return undefined;
+  if (isIpv4(t)) return t;
+  const hit = v6Cache.get(t);
+  if (hit !== undefined) return hit || undefined;
+  const v = canonicalV6(t);
+  if (v6Cache.size >= 4096) v6Cache.clear();
+  v6Cache.set(t, v ?? '');
+  return v;
+}
+
+const v6Cache = new Map<string, string>();
+
+/** Strict dotted-quad IPv4 (no leading zeros), without a regex. */
+export function isIpv4(t: string): boolean {
+  const n = t.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let val = 0;
+  let digits = 0;
+  let first = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || val > 255 || (digits > 1 && first === 48)) return false;
+      parts++;
+      val = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return false;
+    if (digits === 0) first = c;
+    val = val * 10 + (c - 48);
+    digits++;
+    if (digits > 3) return false;
+  }
+  return parts === 4;
+}
+
+function canonicalV6(text: string): string | undefined {
+  let t = text;
   if (IPV4.test(t)) return t;
   if (t.charCodeAt(0) === 91 /* [ */) {
     if (!t.endsWith(']')) return undefined;
@@ -138,6 +177,19 @@ export function normalizeTransport(text: string | undefined): Transport | undefi
  * `UDP:1.2.3.4:5060`). Returns undefined unless the whole text is such an address.
  */
 export function parseHostPort(text: string, transport?: Transport): NetEndpoint | undefined {
+  // fast path: a.b.c.d:port
+  const colon = text.indexOf(':');
+  if (colon > 6 && colon < 16 && text.indexOf(':', colon + 1) < 0) {
+    const ip = text.slice(0, colon);
+    const p = text.slice(colon + 1);
+    if (isIpv4(ip) && p.length > 0 && p.length <= 5) {
+      const port = Number(p);
+      if (Number.isInteger(port) && port >= 0 && port <= 65535 && !p.includes('.') && !p.includes(' ')) {
+        return transport ? { ip, port, transport } : { ip, port };
+      }
+    }
+  }
+  if (colon < 0 && isIpv4(text)) return transport ? { ip: text, transport } : { ip: text };
   let t = text.trim();
   let tr = transport;
   const m = /^(udp|tcp|tls|ws|wss):(?=\[|\d)/i.exec(t);

@@ -4,38 +4,54 @@
  */
 
 export class LruMap<K, V> {
-  private readonly map = new Map<K, V>();
+  // Two generations approximate LRU at O(1) with no work on hits: new and touched keys go to
+  // `hot`; when `hot` is full it becomes `cold` and the old `cold` (keys not used since) is
+  // dropped. At most `cap` keys are held.
+  private hot = new Map<K, V>();
+  private cold = new Map<K, V>();
+  private readonly half: number;
   evictions = 0;
-  constructor(readonly cap: number) {}
+  constructor(readonly cap: number) {
+    this.half = Math.max(1, Math.ceil(cap / 2));
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.hot.size + this.cold.size;
   }
 
   /** Gets and marks as recently used. */
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
+    const v = this.hot.get(key);
+    if (v !== undefined) return v;
+    const c = this.cold.get(key);
+    if (c !== undefined) {
+      this.cold.delete(key);
+      this.insertHot(key, c);
     }
-    return v;
+    return c;
   }
 
   peek(key: K): V | undefined {
-    return this.map.get(key);
+    const v = this.hot.get(key);
+    return v !== undefined ? v : this.cold.get(key);
   }
 
   set(key: K, value: V): void {
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.cap) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) {
-        this.map.delete(oldest.value);
-        this.evictions++;
-      }
+    if (this.hot.has(key)) {
+      this.hot.set(key, value);
+      return;
     }
-    this.map.set(key, value);
+    this.cold.delete(key);
+    this.insertHot(key, value);
+  }
+
+  private insertHot(key: K, value: V): void {
+    if (this.hot.size >= this.half) {
+      this.evictions += this.cold.size;
+      this.cold = this.hot;
+      this.hot = new Map();
+    }
+    this.hot.set(key, value);
   }
 
   /** Gets the value or creates it (marked recently used either way). */
@@ -43,17 +59,18 @@ export class LruMap<K, V> {
     let v = this.get(key);
     if (v === undefined) {
       v = create();
-      this.set(key, v);
+      this.insertHot(key, v);
     }
     return v;
   }
 
   delete(key: K): boolean {
-    return this.map.delete(key);
+    return this.hot.delete(key) || this.cold.delete(key);
   }
 
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
+  *entries(): IterableIterator<[K, V]> {
+    yield* this.cold.entries();
+    yield* this.hot.entries();
   }
 }
 

@@ -18,7 +18,9 @@ export default defineDecoder({
   id: 'asterisk-ami',
   title: 'Asterisk AMI authentication failures',
   pbx: 'asterisk',
-  markers: ['manager.c'],
+  family: 'asterisk',
+  files: ['manager.c'],
+  markers: ['authenticate', 'IP ACL'],
   sourceField: 'the first word of the manager.c message (the AMI session address, no port)',
   decode(_line, h) {
     const body = h.asterisk();

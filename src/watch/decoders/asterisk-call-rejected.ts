@@ -23,6 +23,8 @@ export default defineDecoder({
   id: 'asterisk-call-rejected',
   title: 'Asterisk call rejected: extension not found in context',
   pbx: 'asterisk',
+  family: 'asterisk',
+  files: ['res_pjsip_session.c', 'chan_sip.c'],
   markers: ['rejected because extension not found in context'],
   sourceField: '(<TRANSPORT>:<address>:<port>) written from the socket before the dialled extension',
   decode(_line, h) {

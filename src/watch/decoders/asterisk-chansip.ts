@@ -25,6 +25,8 @@ export default defineDecoder({
   id: 'asterisk-chansip',
   title: "chan_sip 'Registration from ... failed for ...' NOTICE",
   pbx: 'asterisk',
+  family: 'asterisk',
+  files: ['chan_sip.c'],
   markers: ["Registration from '"],
   sourceField: "second quoted field: failed for '<address>:<port>', anchored at the end of the line",
   decode(_line, h) {

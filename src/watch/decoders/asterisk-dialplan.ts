@@ -14,6 +14,8 @@ export default defineDecoder({
   id: 'asterisk-dialplan',
   title: 'Asterisk dialplan trace: a dialled number at priority 1 (call attempt)',
   pbx: 'asterisk',
+  family: 'asterisk',
+  files: ['pbx.c'],
   markers: ['Executing ['],
   sourceField: 'none (no network address in these lines; the account is the channel endpoint)',
   decode(_line, h) {

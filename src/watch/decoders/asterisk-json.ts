@@ -16,6 +16,7 @@ export default defineDecoder({
   id: 'asterisk-json',
   title: 'Asterisk JSON log format (the message is decoded by the other Asterisk decoders)',
   pbx: 'asterisk',
+  family: 'json',
   markers: ['"logmsg"'],
   sourceField: 'as for the wrapped message',
   decode(line, h) {

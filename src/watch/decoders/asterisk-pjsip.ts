@@ -21,13 +21,13 @@ const REASONS: [RegExp, EventKind][] = [
 const ADDR_FIELD = `(?:(?:UDP|TCP|TLS|WS|WSS|udp|tcp|tls|ws|wss):)?${ADDR_PORT}`;
 const SOURCE = new RegExp(`' failed for '(${ADDR_FIELD})' \\(callid: `, 'g');
 const STRICT = new RegExp(`Request '(\\S+?)' from '(\\S*)' failed for '(${ADDR_FIELD})' \\(callid: `);
-const TAIL =
-  / - ((?:No matching endpoint found|Not match Endpoint(?: Contact)? ACL|Failed to authenticate|Error to authenticate)[^\r\n]*?)(?: after \d+ tries in [\d.]+ ms)?\s*$/;
 
 export default defineDecoder({
   id: 'asterisk-pjsip',
   title: "chan_pjsip 'Request ... failed for ...' NOTICE (unknown endpoint, ACL, authentication)",
   pbx: 'asterisk',
+  family: 'asterisk',
+  files: ['pjsip_distributor.c'],
   markers: ["' failed for '"],
   sourceField: "third quoted field: failed for '<address>:<port>' (IPv6 bracketed)",
   decode(_line, h) {
@@ -35,32 +35,32 @@ export default defineDecoder({
     if (!logged || !fileIs(logged, 'pjsip_distributor.c') || !logged.message.startsWith("Request '"))
       return undefined;
     const body = logged.message;
-    const found = allMatches(SOURCE, body);
-    if (found.length === 0) return miss("chan_pjsip failure without a '<address>:<port>' source field");
     let addrText: string | undefined;
     let issue: string | undefined;
     const strict = STRICT.exec(body);
     if (strict && strict.index === 0) addrText = strict[3];
-    else if (found.length === 1) addrText = found[0]![1];
-    else issue = `${found.length} "failed for" address fields (log injection attempt?); source not trusted`;
-    const methodM = /^Request '([^']{1,32})'/.exec(body);
-    const tail = TAIL.exec(body);
-    if (!tail) return ignored('chan_pjsip failure with a reason hardline does not count');
-    const reason = tail[1]!.trim();
-    const kind = REASONS.find(([re]) => re.test(reason))?.[1] ?? 'request';
-    const fromText = strict?.[2] ?? body.slice(body.indexOf("' from '") + 8);
+    else {
+      const found = allMatches(SOURCE, body);
+      if (found.length === 0) return miss("chan_pjsip failure without a '<address>:<port>' source field");
+      if (found.length === 1) addrText = found[0]![1];
+      else issue = `${found.length} "failed for" address fields (log injection attempt?); source not trusted`;
+    }
+    // The reason is one of pjsip's fixed texts after the last " - " (the Call-ID comes before it).
+    const dash = body.lastIndexOf(') - ');
+    const tailText = dash < 0 ? '' : body.slice(dash + 4).trimEnd();
+    const reason = tailText.replace(/ after \d+ tries in [\d.]+ ms$/, '');
+    const kind = REASONS.find(([re]) => re.test(reason))?.[1];
+    if (!kind) return ignored('chan_pjsip failure with a reason hardline does not count');
+    const method = strict ? strict[1] : /^Request '([^']{1,32})'/.exec(body)?.[1];
+    const fromText = strict ? strict[2]! : body.slice(body.indexOf("' from '") + 8);
     const account = sipUser(fromText);
-    const callId = /\(callid: (\S+)\) - /.exec(body)?.[1];
-    const ev = h.event({
-      kind,
-      reason,
-      service: 'PJSIP',
-      ...(account ? { account } : {}),
-      sip: {
-        ...(methodM ? { method: methodM[1]! } : {}),
-        ...(callId ? { callId } : {}),
-      },
-    });
+    const cidStart = body.indexOf('(callid: ', strict ? strict[0].length - 9 : 0);
+    const callId = cidStart >= 0 && dash > cidStart ? body.slice(cidStart + 9, dash) : undefined;
+    const sip: { method?: string; callId?: string } = {};
+    if (method) sip.method = method;
+    if (callId) sip.callId = callId;
+    const ev = h.event({ kind, reason, service: 'PJSIP', sip });
+    if (account) ev.account = account;
     if (addrText) {
       const src = parseHostPort(addrText);
       if (src) ev.source = src;

@@ -26,6 +26,8 @@ const KIND: Record<string, EventKind> = {
 };
 
 // Values are attacker-controlled from AccountID on; the server writes the fields before it.
+const HEAD =
+  /^SecurityEvent="([A-Za-z]+)",EventTV="([^"]*)",Severity="[^"]*",Service="([A-Za-z0-9_-]*)",EventVersion="[^"]*",AccountID="([^"]*)"/;
 const TYPE = /SecurityEvent="([A-Za-z]+)"/;
 const TV = /,EventTV="([^"]*)"/;
 const SERVICE = /,Service="([A-Za-z0-9_-]*)"/;
@@ -37,6 +39,8 @@ export default defineDecoder({
   id: 'asterisk-security',
   title: 'Asterisk security log (res_security_log), every event type',
   pbx: 'asterisk',
+  family: 'asterisk',
+  files: ['res_security_log.c'],
   markers: ['SecurityEvent="'],
   sourceField: 'RemoteAddress="IPV4|IPV6/<transport>/<address>/<port>" (written from the socket)',
   decode(_line, h) {
@@ -44,12 +48,13 @@ export default defineDecoder({
     if (!body || !fileIs(body, 'res_security_log.c') || !body.message.startsWith('SecurityEvent="'))
       return undefined;
     const rest = body.message;
-    const typeM = TYPE.exec(rest);
+    const head = HEAD.exec(rest);
+    const typeM = head ?? TYPE.exec(rest);
     if (!typeM) return miss('security event without a SecurityEvent type');
     const type = typeM[1]!;
-    const tv = TV.exec(rest);
-    const time = (tv && parseEventTv(tv[1]!)) ?? h.time();
-    const service = SERVICE.exec(rest)?.[1];
+    const tvText = head ? head[2] : TV.exec(rest)?.[1];
+    const time = (tvText && parseEventTv(tvText)) || h.time();
+    const service = head ? head[3] : SERVICE.exec(rest)?.[1];
     let kind: EventKind = KIND[type] ?? 'request';
     if (service === 'AMI' && kind === 'auth-failure') kind = 'ami-auth-failure';
     const remote: RegExpExecArray[] = [];
@@ -58,8 +63,8 @@ export default defineDecoder({
     for (let m = ADDRESS.exec(rest); m; m = ADDRESS.exec(rest)) (m[1] === 'Remote' ? remote : local).push(m);
     if (remote.length === 0)
       return miss(`${type}: no RemoteAddress="IPV4|IPV6/<transport>/<addr>/<port>" field`);
-    const account = ACCOUNT.exec(rest)?.[1];
-    const method = REQTYPE.exec(rest)?.[1];
+    const account = head ? head[4] : ACCOUNT.exec(rest)?.[1];
+    const method = rest.includes(',RequestType="') ? REQTYPE.exec(rest)?.[1] : undefined;
     const ev = h.event({
       kind,
       time,

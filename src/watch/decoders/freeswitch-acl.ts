@@ -15,6 +15,7 @@ export default defineDecoder({
   id: 'freeswitch-acl',
   title: 'FreeSWITCH ACL rejection',
   pbx: 'freeswitch',
+  family: 'freeswitch',
   markers: ['Rejected by '],
   sourceField: "'IP <address>' right after the logger prefix (no port)",
   decode(_line, h) {

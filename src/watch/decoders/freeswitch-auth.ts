@@ -16,6 +16,7 @@ export default defineDecoder({
   id: 'freeswitch-auth',
   title: 'FreeSWITCH SIP auth failure (and challenge, which is not a failure)',
   pbx: 'freeswitch',
+  family: 'freeswitch',
   markers: ['SIP auth '],
   sourceField: "'from ip <address>' at the end of the line (no port)",
   decode(_line, h) {

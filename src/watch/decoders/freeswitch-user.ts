@@ -9,6 +9,7 @@ export default defineDecoder({
   id: 'freeswitch-user',
   title: "FreeSWITCH can't find user (unknown account)",
   pbx: 'freeswitch',
+  family: 'freeswitch',
   markers: ["Can't find user ["],
   sourceField: "'from <address>' at the end of the line (no port)",
   decode(_line, h) {

@@ -19,7 +19,11 @@ export default defineDetector({
       onEvent(ev) {
         if (!ev.source || !isAuthFailure(ev.kind)) return;
         const ip = ev.source.ip;
-        const ring = state.upsert(ip, () => new RecentRing<SecurityEvent>(c.failures));
+        let ring = state.get(ip);
+        if (!ring) {
+          ring = new RecentRing<SecurityEvent>(c.failures);
+          state.set(ip, ring);
+        }
         ring.push(ev.time, ev);
         if (!ring.full(ev.time, windowMs)) return;
         const list = ring.list();

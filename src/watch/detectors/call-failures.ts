@@ -20,7 +20,11 @@ export default defineDetector({
         const code = ev.sip?.code;
         if (code === undefined || code < 400) return;
         if (ev.kind !== 'call-rejected' && ev.sip?.method !== 'INVITE') return;
-        const st = byCode.upsert(code, () => ({ rate: new RateRing(c.max), recent: new RecentRing(20) }));
+        let st = byCode.get(code);
+        if (!st) {
+          st = { rate: new RateRing(c.max), recent: new RecentRing(20) };
+          byCode.set(code, st);
+        }
         st.recent.push(ev.time, ev);
         if (!st.rate.hit(ev.time, windowMs)) return;
         const list = st.recent.list();

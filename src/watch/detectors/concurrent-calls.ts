@@ -18,7 +18,11 @@ export default defineDetector({
     return {
       onEvent(ev) {
         if (!ev.account || (ev.kind !== 'call-attempt' && ev.kind !== 'call-ended')) return;
-        const active = calls.upsert(ev.account, () => new Map());
+        let active = calls.get(ev.account);
+        if (!active) {
+          active = new Map();
+          calls.set(ev.account, active);
+        }
         const id = ev.sip?.callId ?? `#${seq++}`;
         if (ev.kind === 'call-ended') {
           active.delete(id);

@@ -19,7 +19,11 @@ export default defineDetector({
       onEvent(ev) {
         if (!ev.source || !ev.account || !isAuthFailure(ev.kind)) return;
         const key = `${ev.service ?? ''}/${ev.account}`;
-        const ring = state.upsert(key, () => new RecentRing<SecurityEvent>(c.failures));
+        let ring = state.get(key);
+        if (!ring) {
+          ring = new RecentRing<SecurityEvent>(c.failures);
+          state.set(key, ring);
+        }
         ring.push(ev.time, ev);
         if (!ring.full(ev.time, windowMs)) return;
         const list = ring.list();

@@ -21,21 +21,33 @@ export default defineDetector({
   create(ctx) {
     const c = ctx.detection.enumeration;
     const windowMs = c.window * 1000;
-    // per source: account -> newest event naming it (at most c.accounts + 1 kept)
-    const state = ctx.lru<string, Map<string, SecurityEvent>>();
+    // per source: the newest event naming each distinct account, oldest first (at most c.accounts)
+    const state = ctx.lru<string, SecurityEvent[]>();
     return {
       onEvent(ev) {
         if (!ev.source || ev.account === undefined || !COUNTED.has(ev.kind)) return;
         const ip = ev.source.ip;
-        const seen = state.upsert(ip, () => new Map());
-        seen.delete(ev.account);
-        seen.set(ev.account, ev);
-        for (const [acc, e] of seen) {
-          if (ev.time - e.time <= windowMs && seen.size <= c.accounts) break;
-          seen.delete(acc);
+        let seen = state.get(ip);
+        if (!seen) {
+          seen = [];
+          state.set(ip, seen);
         }
-        if (seen.size < c.accounts) return;
-        const list = [...seen.values()];
+        for (let i = 0; i < seen.length; i++) {
+          if (seen[i]!.account === ev.account) {
+            seen.splice(i, 1);
+            break;
+          }
+        }
+        seen.push(ev);
+        let drop = 0;
+        while (
+          drop < seen.length &&
+          (ev.time - seen[drop]!.time > windowMs || seen.length - drop > c.accounts)
+        )
+          drop++;
+        if (drop) seen.splice(0, drop);
+        if (seen.length < c.accounts) return;
+        const list = seen.slice();
         ctx.raise({
           key: ip,
           subject: { kind: 'source', source: ip },
@@ -48,7 +60,7 @@ export default defineDetector({
           ban: { source: ip, duration: c.ban ?? ctx.detection.ban, reason: 'account enumeration' },
           cooldown: c.window,
         });
-        seen.clear();
+        seen.length = 0;
       },
     };
   },

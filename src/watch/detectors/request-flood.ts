@@ -41,7 +41,11 @@ export default defineDetector({
         }
         if (!ev.source) return;
         const ip = ev.source.ip;
-        const st = state.upsert(ip, () => ({ rate: new RateRing(ps.max), recent: new RecentRing(10) }));
+        let st = state.get(ip);
+        if (!st) {
+          st = { rate: new RateRing(ps.max), recent: new RecentRing(10) };
+          state.set(ip, st);
+        }
         st.recent.push(ev.time, ev);
         if (!st.rate.hit(ev.time, psMs)) return;
         ctx.raise({

@@ -72,7 +72,11 @@ export default defineDetector({
           }
         }
         if (!PROBES.has(ev.kind) || !ev.account || !/^\d{1,9}$/.test(ev.account)) return;
-        const st = state.upsert(ip, () => ({ numbers: new Map(), uaRaised: false }));
+        let st = state.get(ip);
+        if (!st) {
+          st = { numbers: new Map(), uaRaised: false };
+          state.set(ip, st);
+        }
         const n = Number(ev.account);
         st.numbers.set(n, ev);
         for (const [k, e] of st.numbers) {

@@ -1,5 +1,21 @@
 import { open } from 'node:fs/promises';
 
+/**
+ * Lines of buf[0..end) as independent strings (one native decode per line). Splitting one big
+ * string would give slices that keep the whole chunk alive while any line is retained as evidence.
+ */
+export function splitLines(buf: Buffer, end: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start <= end) {
+    let nl = buf.indexOf(0x0a, start);
+    if (nl < 0 || nl > end) nl = end;
+    out.push(buf.toString('utf8', start, nl));
+    start = nl + 1;
+  }
+  return out;
+}
+
 /** Reads a file (or stdin with `-`) as batches of lines, without loading it whole. */
 export async function* readLineBatches(file: string, chunkBytes = 1 << 20): AsyncGenerator<string[]> {
   if (file === '-') {
@@ -35,7 +51,7 @@ export async function* readLineBatches(file: string, chunkBytes = 1 << 20): Asyn
         continue;
       }
       partial = Buffer.from(data.subarray(last + 1));
-      yield data.toString('utf8', 0, last).split('\n');
+      yield splitLines(data, last);
     }
     if (partial.length) yield [partial.toString('utf8')];
   } finally {

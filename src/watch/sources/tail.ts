@@ -2,6 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Checkpoint } from '../../store/store.js';
+import { splitLines } from './lines.js';
 
 /**
  * Follows a log file with `tail -F` semantics:
@@ -222,8 +223,7 @@ export class FileTail {
         continue;
       }
       c.partial = Buffer.from(data.subarray(last + 1));
-      const text = data.toString('utf8', 0, last);
-      this.o.onLines(text.split('\n'), this.position()!, `file:${c.name}`);
+      this.o.onLines(splitLines(data, last), this.position()!, `file:${c.name}`);
       if (!this.running && !final) break;
     }
     if (final && c.partial.length) {

@@ -1,0 +1,31 @@
+// One hardline ingest run (decode + detect, no store) over a log file; prints JSON.
+import { statSync } from 'node:fs';
+import { defaultPolicy } from '../src/policy/loader.js';
+import { Pipeline } from '../src/watch/pipeline.js';
+import { readLineBatches } from '../src/watch/sources/lines.js';
+
+const file = process.argv[2]!;
+let incidents = 0;
+const p = await Pipeline.create({ policy: defaultPolicy().policy, sinks: [{ incident: () => incidents++ }] });
+const ref = statSync(file).mtimeMs;
+let decoded = 0;
+const t0 = performance.now();
+for await (const batch of readLineBatches(file)) {
+  for (const line of batch) {
+    if (!line) continue;
+    const r = p.line(line, { fallbackTime: ref, refTime: ref });
+    if (r.events.length) decoded++;
+  }
+}
+const ms = performance.now() - t0;
+console.log(
+  JSON.stringify({
+    lines: p.lines,
+    decoded,
+    events: p.eventCount,
+    incidents,
+    ms: Math.round(ms),
+    linesPerSec: Math.round(p.lines / (ms / 1000)),
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);
