@@ -101,7 +101,17 @@ const out = [
   '',
   `### Memory: ${sources.toLocaleString('en-US')} distinct spoofed sources (${mem.lines.toLocaleString('en-US')} failed REGISTER lines)`,
   '',
-  `max RSS ${mem.maxRssMB} MB, RSS at the end ${mem.rssMB} MB, ${(mem.ms / 1000).toFixed(1)} s; detector state keys at the end ${mem.stateKeys.toLocaleString('en-US')}, evicted ${mem.evictions.toLocaleString('en-US')}`,
+  '| V8 heap | max RSS | RSS at the end | time | detector state keys at the end | evicted |',
+  '|---|---|---|---|---|---|',
+  ...(
+    [
+      ['default', memDefault],
+      ['--max-old-space-size=128', mem],
+    ] as const
+  ).map(
+    ([k, m]) =>
+      `| ${k} | ${m.maxRssMB} MB | ${m.rssMB} MB | ${(m.ms / 1000).toFixed(1)} s | ${m.stateKeys.toLocaleString('en-US')} | ${m.evictions.toLocaleString('en-US')} |`,
+  ),
   '',
   '### HEP ingest (UDP loopback, LOG packets, decoders + detectors + SQLite store)',
   '',

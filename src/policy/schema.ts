@@ -136,7 +136,7 @@ export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as con
  */
 export const detectionSchema = z.strictObject({
   /** Keys kept per detector (sources, accounts); least recently used keys are evicted beyond it. */
-  state_cap: z.number().int().min(100).max(10_000_000).default(50_000),
+  state_cap: z.number().int().min(100).max(10_000_000).default(20_000),
   /** Suggested ban duration when a detector does not set its own. */
   ban: duration.default(3600),
   /** A source that authenticated successfully within this time gets an alert, not a ban (0: off). */

@@ -76,73 +76,65 @@ export class LruMap<K, V> {
 
 /**
  * The last `n` items with their times: answers "did n items fall within `window` ms?". Keeps at
- * most `n` items, whatever arrives.
+ * most `n` items, whatever arrives; storage grows with use (most keys only ever see one or two).
  */
 export class RecentRing<T> {
-  private readonly times: Float64Array;
-  private readonly items: (T | undefined)[];
+  private times: number[] = [];
+  private items: T[] = [];
   private head = 0;
-  count = 0;
-  constructor(readonly n: number) {
-    this.times = new Float64Array(n);
-    this.items = new Array(n);
+  constructor(readonly n: number) {}
+
+  get count(): number {
+    return this.times.length;
   }
 
   push(time: number, item: T): void {
+    if (this.times.length < this.n) {
+      this.times.push(time);
+      this.items.push(item);
+      return;
+    }
     this.times[this.head] = time;
     this.items[this.head] = item;
     this.head = (this.head + 1) % this.n;
-    if (this.count < this.n) this.count++;
   }
 
   /** True when the ring is full and its oldest item is within `window` ms of `now`. */
   full(now: number, window: number): boolean {
-    if (this.count < this.n) return false;
-    return now - this.times[this.head % this.n]! <= window;
+    if (this.times.length < this.n) return false;
+    return now - this.times[this.head]! <= window;
   }
 
   /** Items oldest first. */
   list(): T[] {
-    const out: T[] = [];
-    for (let i = 0; i < this.count; i++) {
-      const idx = (this.head - this.count + i + this.n * 2) % this.n;
-      out.push(this.items[idx] as T);
-    }
-    return out;
-  }
-
-  /** Items within `window` ms of `now`, oldest first. */
-  within(now: number, window: number): T[] {
-    const out: T[] = [];
-    for (let i = 0; i < this.count; i++) {
-      const idx = (this.head - this.count + i + this.n * 2) % this.n;
-      if (now - this.times[idx]! <= window) out.push(this.items[idx] as T);
-    }
-    return out;
+    if (this.head === 0) return this.items.slice();
+    return this.items.slice(this.head).concat(this.items.slice(0, this.head));
   }
 
   clear(): void {
-    this.count = 0;
-    this.items.fill(undefined);
+    this.times = [];
+    this.items = [];
+    this.head = 0;
   }
 }
 
-/** Counts timestamps in a sliding window without keeping items (for global rates). */
+/** Counts timestamps in a sliding window without keeping items (for rates). */
 export class RateRing {
-  private readonly times: Float64Array;
+  private times: number[] = [];
   private head = 0;
-  private count = 0;
-  constructor(readonly n: number) {
-    this.times = new Float64Array(n);
-  }
+  constructor(readonly n: number) {}
   /** Adds one and says whether `n` fell within `window` ms. */
   hit(time: number, window: number): boolean {
+    if (this.times.length < this.n) {
+      this.times.push(time);
+      return this.times.length === this.n && time - this.times[0]! <= window;
+    }
     this.times[this.head] = time;
     this.head = (this.head + 1) % this.n;
-    if (this.count < this.n) this.count++;
-    return this.count === this.n && time - this.times[this.head]! <= window;
+    return time - this.times[this.head]! <= window;
   }
   reset(): void {
-    this.count = 0;
+    this.times = [];
+    this.head = 0;
   }
 }

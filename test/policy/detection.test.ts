@@ -20,7 +20,7 @@ describe('policy detection section', () => {
     assert.equal(d.brute_force.failures, 10);
     assert.equal(d.brute_force.window, 300);
     assert.equal(d.request_flood.per_source.max, 50);
-    assert.equal(d.state_cap, 50_000);
+    assert.equal(d.state_cap, 20_000);
     assert.equal(d.toll_fraud.business_hours, undefined);
     assert.equal(d.spare_authenticated, 3600);
   });

@@ -1,7 +1,7 @@
 // Resident memory under N distinct spoofed source addresses (decode + detect, every detector on,
-// default state cap). Each source sends a few failed REGISTERs; prints JSON.
-import { defaultPolicy } from '../src/policy/loader.js';
-import { Pipeline } from '../src/watch/pipeline.js';
+// default state cap), on the compiled code (npm run build first). Prints JSON.
+import { defaultPolicy } from '../dist/policy/loader.js';
+import { Pipeline } from '../dist/watch/pipeline.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 let incidents = 0;
