@@ -179,37 +179,70 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
     }
     hours.push({ hour: h, events: best, day: bestDay, peak10s: tenS.get(h)?.peak ?? 0 });
   }
-  const propose = (path: string, peak: number, window: number, floor: number, note?: string): Proposal => ({
-    path,
-    value: Math.max(floor, Math.ceil(peak * buffer)),
-    window,
-    peak,
-    floor,
-    ...(note ? { note } : {}),
-  });
+  const propose = (
+    path: string,
+    peak: number,
+    window: number,
+    floor: number,
+    current: number,
+    note?: string,
+  ): Proposal =>
+    peak === 0
+      ? {
+          path,
+          value: current,
+          window,
+          peak,
+          floor,
+          note: 'no such traffic in these logs: the current value is kept',
+        }
+      : {
+          path,
+          value: Math.max(floor, Math.ceil(peak * buffer)),
+          window,
+          peak,
+          floor,
+          ...(note ? { note } : {}),
+        };
+  const dd = d;
   const proposals = [
-    propose('request_flood.per_source', perSource.peak, d.request_flood.per_source.window, 20),
-    propose('request_flood.global', global.peak, d.request_flood.global.window, 100),
+    propose(
+      'request_flood.per_source',
+      perSource.peak,
+      dd.request_flood.per_source.window,
+      20,
+      dd.request_flood.per_source.max,
+    ),
+    propose(
+      'request_flood.global',
+      global.peak,
+      dd.request_flood.global.window,
+      100,
+      dd.request_flood.global.max,
+    ),
     propose(
       'brute_force',
       failures.peak,
-      d.brute_force.window,
+      dd.brute_force.window,
       5,
+      dd.brute_force.failures,
       'failed logins of an authenticated source; trunks and trusted networks excluded',
     ),
     propose(
       'enumeration',
       accounts.peak,
-      d.enumeration.window,
+      dd.enumeration.window,
       5,
+      dd.enumeration.accounts,
       'distinct accounts named by a legitimate source',
     ),
-    propose('call_failures', callFail.peak, d.call_failures.window, 10),
+    propose('call_failures', callFail.peak, dd.call_failures.window, 10, dd.call_failures.max),
     propose(
       'toll_fraud.concurrent_calls',
       calls.peak,
-      d.toll_fraud.call_duration,
+      dd.toll_fraud.call_duration,
       2,
+      dd.toll_fraud.concurrent_calls,
       'calls started per account',
     ),
   ];
@@ -240,7 +273,9 @@ export function baselineYaml(r: BaselineResult): string {
   const iso = (t?: number) => (t === undefined ? '-' : new Date(t).toISOString());
   const p = Object.fromEntries(r.proposals.map((x) => [x.path, x]));
   const c = (x: Proposal) =>
-    `# peak ${x.peak} per ${dur(x.window)} x${r.buffer}${x.value === x.floor && Math.ceil(x.peak * r.buffer) < x.floor ? `, raised to the floor ${x.floor}` : ''}${x.note ? ` (${x.note})` : ''}`;
+    x.peak === 0
+      ? `# ${x.note}`
+      : `# peak ${x.peak} per ${dur(x.window)} x${r.buffer}${x.value === x.floor && Math.ceil(x.peak * r.buffer) < x.floor ? `, raised to the floor ${x.floor}` : ''}${x.note ? ` (${x.note})` : ''}`;
   const busiest = [...r.hours].sort((a, b) => b.events - a.events)[0];
   const out = [
     `# hardline baseline: ${r.files.length} file(s), ${r.lines} lines, ${r.events} events, ${iso(r.first)} .. ${iso(r.last)}`,
