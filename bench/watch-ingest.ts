@@ -5,8 +5,14 @@ import { Pipeline } from '../src/watch/pipeline.js';
 import { readLineBatches } from '../src/watch/sources/lines.js';
 
 const file = process.argv[2]!;
+// --decode-only: the same decoders with every detector off (what fail2ban-regex does: match only)
+const decodeOnly = process.argv.includes('--decode-only');
 let incidents = 0;
-const p = await Pipeline.create({ policy: defaultPolicy().policy, sinks: [{ incident: () => incidents++ }] });
+const p = await Pipeline.create({
+  policy: defaultPolicy().policy,
+  sinks: [{ incident: () => incidents++ }],
+  ...(decodeOnly ? { only: [] } : {}),
+});
 const ref = statSync(file).mtimeMs;
 let decoded = 0;
 const t0 = performance.now();

@@ -38,6 +38,12 @@ const runs = [0, 1, 2].map(
 );
 runs.sort((a, b) => a.linesPerSec - b.linesPerSec);
 const hl = runs[1]!;
+const decodeOnly = node('watch-ingest.ts', log, '--decode-only') as {
+  linesPerSec: number;
+  ms: number;
+  decoded: number;
+  maxRssMB: number;
+};
 let f2b:
   | { seconds: number; matched: number; linesPerSec: number; maxRssMB: number; version: string }
   | undefined;
@@ -104,6 +110,7 @@ const out = [
   '| tool | what it does | time | lines/s | matched lines | max RSS |',
   '|---|---|---|---|---|---|',
   `| hardline (median of 3) | decode to SecurityEvents + 12 detectors | ${(hl.ms / 1000).toFixed(2)} s | ${hl.linesPerSec.toLocaleString('en-US')} | ${hl.decoded.toLocaleString('en-US')} (${hl.incidents} incidents) | ${hl.maxRssMB} MB |`,
+  `| hardline, decoders only | decode to SecurityEvents, no detectors | ${(decodeOnly.ms / 1000).toFixed(2)} s | ${decodeOnly.linesPerSec.toLocaleString('en-US')} | ${decodeOnly.decoded.toLocaleString('en-US')} | ${decodeOnly.maxRssMB} MB |`,
   f2b
     ? `| fail2ban-regex ${f2b.version} (asterisk filter) | regex match only | ${f2b.seconds.toFixed(2)} s | ${f2b.linesPerSec.toLocaleString('en-US')} | ${f2b.matched.toLocaleString('en-US')} | ${f2b.maxRssMB} MB |`
     : '| fail2ban-regex | not installed | | | | |',
