@@ -25,10 +25,16 @@ const node = (script: string, ...args: string[]) =>
     }).trim(),
   );
 
+const ingest = (...args: string[]) =>
+  JSON.parse(
+    execFileSync(process.execPath, [path.join(import.meta.dirname, 'watch-ingest.mjs'), ...args], {
+      encoding: 'utf8',
+    }).trim(),
+  );
 // 1. hardline ingest, 3 runs (median), then fail2ban-regex once on the same file
 const runs = [0, 1, 2].map(
   () =>
-    node('watch-ingest.ts', log) as {
+    ingest(log) as {
       linesPerSec: number;
       ms: number;
       decoded: number;
@@ -38,7 +44,7 @@ const runs = [0, 1, 2].map(
 );
 runs.sort((a, b) => a.linesPerSec - b.linesPerSec);
 const hl = runs[1]!;
-const decodeOnly = node('watch-ingest.ts', log, '--decode-only') as {
+const decodeOnly = ingest(log, '--decode-only') as {
   linesPerSec: number;
   ms: number;
   decoded: number;

@@ -50,6 +50,8 @@ export interface DetectorContext {
   /** True when `ip` authenticated successfully within `within` seconds before `time`. */
   authenticatedRecently(ip: string, time: number, within: number): boolean;
   raise(r: RaiseInput): Incident | undefined;
+  /** True while `key` is in its cooldown at `time`: raise() would drop it, so skip the work. */
+  isCooling(key: string, time: number): boolean;
   /** A bounded map whose evictions are counted in the metrics. */
   lru<K, V>(cap?: number): LruMap<K, V>;
 }
@@ -173,6 +175,10 @@ export class DetectionEngine {
       },
       lru: <K, V>(cap?: number) => this.lru<K, V>(cap),
       raise: (r) => this.raise(def, r),
+      isCooling: (key, time) => {
+        const until = this.cooling.peek(`${def.id}\u0000${key}`);
+        return until !== undefined && time < until;
+      },
     };
   }
 

@@ -26,6 +26,10 @@ export default defineDetector({
         }
         ring.push(ev.time, ev);
         if (!ring.full(ev.time, windowMs)) return;
+        if (ctx.isCooling(ip, ev.time)) {
+          ring.clear();
+          return;
+        }
         const list = ring.list();
         const accounts = new Set(list.map((e) => e.account ?? '?'));
         ctx.raise({

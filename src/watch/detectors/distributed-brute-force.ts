@@ -26,6 +26,10 @@ export default defineDetector({
         }
         ring.push(ev.time, ev);
         if (!ring.full(ev.time, windowMs)) return;
+        if (ctx.isCooling(`account:${key}`, ev.time)) {
+          ring.clear();
+          return;
+        }
         const list = ring.list();
         const sources = [...new Set(list.map((e) => e.source!.ip))];
         if (sources.length < c.sources) return;

@@ -47,6 +47,10 @@ export default defineDetector({
           drop++;
         if (drop) seen.splice(0, drop);
         if (seen.length < c.accounts) return;
+        if (ctx.isCooling(ip, ev.time)) {
+          seen.length = 0;
+          return;
+        }
         const list = seen.slice();
         ctx.raise({
           key: ip,

@@ -4,8 +4,16 @@ import { formatEndpoint, isAuthSuccess } from '../event.js';
 
 /** The network an address belongs to for first-seen tracking (`203.0.113.0/24`). */
 export function networkKey(ip: string, v4: number, v6: number): string {
-  const bits = ip.includes(':') ? v6 : v4;
-  return parseCidr(`${ip}/${bits}`)?.text ?? ip;
+  if (!ip.includes(':')) {
+    // dotted IPv4 (canonical from the decoders): integer masking, no parsing library
+    const p = ip.split('.');
+    if (p.length === 4) {
+      const n = ((+p[0]! << 24) | (+p[1]! << 16) | (+p[2]! << 8) | +p[3]!) >>> 0;
+      const m = v4 === 0 ? 0 : (n & (0xffffffff << (32 - v4))) >>> 0;
+      return `${m >>> 24}.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}/${v4}`;
+    }
+  }
+  return parseCidr(`${ip}/${ip.includes(':') ? v6 : v4}`)?.text ?? ip;
 }
 
 export default defineDetector({

@@ -48,6 +48,10 @@ export default defineDetector({
         }
         st.recent.push(ev.time, ev);
         if (!st.rate.hit(ev.time, psMs)) return;
+        if (ctx.isCooling(ip, ev.time)) {
+          st.rate.reset();
+          return;
+        }
         ctx.raise({
           key: ip,
           subject: { kind: 'source', source: ip },

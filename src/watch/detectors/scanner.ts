@@ -88,6 +88,10 @@ export default defineDetector({
         while (st.numbers.has(lo - 1)) lo--;
         while (st.numbers.has(hi + 1)) hi++;
         if (hi - lo + 1 < c.sequential) return;
+        if (ctx.isCooling(`sweep:${ip}`, ev.time)) {
+          st.numbers.clear();
+          return;
+        }
         const run: SecurityEvent[] = [];
         for (let k = lo; k <= hi; k++) run.push(st.numbers.get(k)!);
         run.sort((a, b) => a.time - b.time);

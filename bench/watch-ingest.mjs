@@ -1,10 +1,11 @@
-// One hardline ingest run (decode + detect, no store) over a log file; prints JSON.
+// One hardline ingest run (decode + detect, no store) over a log file, on the compiled code
+// (npm run build first); prints JSON.
 import { statSync } from 'node:fs';
-import { defaultPolicy } from '../src/policy/loader.js';
-import { Pipeline } from '../src/watch/pipeline.js';
-import { readLineBatches } from '../src/watch/sources/lines.js';
+import { defaultPolicy } from '../dist/policy/loader.js';
+import { Pipeline } from '../dist/watch/pipeline.js';
+import { readLineBatches } from '../dist/watch/sources/lines.js';
 
-const file = process.argv[2]!;
+const file = process.argv[2];
 // --decode-only: the same decoders with every detector off (what fail2ban-regex does: match only)
 const decodeOnly = process.argv.includes('--decode-only');
 let incidents = 0;
