@@ -59,6 +59,9 @@ export interface WatchHandle {
   stop(): Promise<void>;
 }
 
+/** Network sources commit after this many events (short stalls keep socket buffers from overflowing). */
+const BATCH = 256;
+
 /** Longest detection window (s): how much history warms the detectors up after a restart. */
 function warmupSeconds(p: Policy): number {
   const d = p.detection;
@@ -96,6 +99,8 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   );
   const sip = o.sipDecoder ?? unavailableSipDecoder;
   let posted: Incident[] = [];
+  /** Events buffered since the last commit: network sources commit in small batches. */
+  let pendingEvents = 0;
   const pipeline = await Pipeline.create({
     policy: o.policy,
     metrics,
@@ -103,6 +108,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       {
         event: (ev) => {
           store.addEvent(ev);
+          pendingEvents++;
           jsonl?.event(ev);
         },
         incident: (i) => {
@@ -143,6 +149,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   /** Commits what is pending (with checkpoints), then hands incidents to the outputs. */
   const commit = (cps: Checkpoint[] = []) => {
     store.commit(cps);
+    pendingEvents = 0;
     const list = posted;
     posted = [];
     for (const i of list) {
@@ -191,6 +198,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
           origin: `syslog:${transport}://${peer}`,
           ...(o.pbx ? { pbx: o.pbx } : {}),
         });
+        if (pendingEvents >= BATCH) commit();
       },
       (why) => metrics.drops.inc({ reason: why }),
     );
@@ -261,6 +269,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         } else {
           pipeline.undecoded(`hep protocol type ${p.protoType ?? 'missing'} not handled`);
         }
+        if (pendingEvents >= BATCH) commit();
       },
     );
     listeners.push(l);
