@@ -117,6 +117,16 @@ describe('file tail (tail -F semantics)', () => {
     assert.deepEqual(y.lines, ['y']);
   });
 
+  it('a file that appears after the start is read from its beginning', async () => {
+    const f = path.join(dir, 'late.log');
+    const x = tail(f);
+    await x.t.start();
+    writeFileSync(f, 'first\nsecond\n');
+    await x.t.pollOnce();
+    await x.t.stop();
+    assert.deepEqual(x.lines, ['first', 'second']);
+  });
+
   it('follows by itself (poll loop) without explicit polls', async () => {
     const f = path.join(dir, 'f.log');
     writeFileSync(f, '');

@@ -54,6 +54,7 @@ export class FileTail {
   private readonly pollMs: number;
   private readonly chunk: number;
   private resumed = false;
+  private missing = false;
 
   constructor(private readonly o: TailOptions) {
     this.key = path.resolve(o.file);
@@ -147,10 +148,13 @@ export class FileTail {
     try {
       fh = await open(this.key, 'r');
     } catch {
+      this.missing = true;
       return false;
     }
     const st = await fh.stat();
-    let pos = start ?? (this.o.fromStart ? 0 : st.size);
+    // a file that appears after we started is new: read it whole
+    let pos = start ?? (this.o.fromStart || this.missing ? 0 : st.size);
+    this.missing = false;
     const cp = this.resumed ? undefined : this.o.checkpoint;
     this.resumed = true;
     if (cp && start === undefined) {
