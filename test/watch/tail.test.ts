@@ -127,6 +127,29 @@ describe('file tail (tail -F semantics)', () => {
     assert.deepEqual(x.lines, ['first', 'second']);
   });
 
+  it('lines whose handler failed (store error) are read again, not skipped', async () => {
+    const f = path.join(dir, 'fail.log');
+    writeFileSync(f, 'a\nb\n');
+    const got: string[] = [];
+    let fail = true;
+    const t = new FileTail({
+      file: f,
+      fromStart: true,
+      pollMs: 20,
+      onLines: (ls) => {
+        if (fail) {
+          fail = false;
+          throw new Error('disk full');
+        }
+        got.push(...ls);
+      },
+    });
+    await t.start();
+    await t.pollOnce();
+    await t.stop();
+    assert.deepEqual(got, ['a', 'b']);
+  });
+
   it('follows by itself (poll loop) without explicit polls', async () => {
     const f = path.join(dir, 'f.log');
     writeFileSync(f, '');

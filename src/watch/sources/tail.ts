@@ -226,8 +226,16 @@ export class FileTail {
         c.partial = Buffer.from(data);
         continue;
       }
+      const before = c.pos - data.length;
       c.partial = Buffer.from(data.subarray(last + 1));
-      this.o.onLines(splitLines(data, last), this.position()!, `file:${c.name}`);
+      try {
+        this.o.onLines(splitLines(data, last), this.position()!, `file:${c.name}`);
+      } catch (e) {
+        // not handled (e.g. the store could not commit): read these lines again next time
+        c.pos = before;
+        c.partial = Buffer.alloc(0);
+        throw e;
+      }
       if (!this.running && !final) break;
     }
     if (final && c.partial.length) {
