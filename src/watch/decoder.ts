@@ -166,8 +166,18 @@ export function allMatches(re: RegExp, text: string): RegExpExecArray[] {
   return out;
 }
 
+/**
+ * Removes secrets the PBX itself writes into log lines before they become evidence: Asterisk's
+ * security log may carry the digest response it expected (`ExpectedResponse`), which lets anyone
+ * who reads it guess the password offline. Attacker-sent values stay (they are the evidence).
+ */
+export function redactSecrets(line: string): string {
+  if (!line.includes('ExpectedResponse="')) return line;
+  return line.replace(/ExpectedResponse="[^"]+"/g, 'ExpectedResponse="<redacted>"');
+}
+
 export function makeEvidence(raw: string, decoder: string, format: string, origin?: string): Evidence {
-  const ev: Evidence = { raw: boundedRaw(raw), format, decoder };
+  const ev: Evidence = { raw: boundedRaw(redactSecrets(raw)), format, decoder };
   if (origin) ev.origin = origin;
   return ev;
 }

@@ -145,6 +145,17 @@ describe('Asterisk security log', () => {
     assert.equal(src(r.events[0]!), '203.0.113.50:5070');
   });
 
+  it('never keeps the expected digest response as evidence', () => {
+    const l = line('ChallengeResponseFailed').replace(
+      'RemoteAddress="IPV4/UDP/203.0.113.5/5060"',
+      'RemoteAddress="IPV4/UDP/203.0.113.5/5060",Challenge="1/a",Response="bad0",ExpectedResponse="5f4dcc3b5aa765d61d8327deb882cf99"',
+    );
+    const e = one(l);
+    assert.doesNotMatch(JSON.stringify(e), /5f4dcc3b5aa765d61d8327deb882cf99/);
+    assert.match(e.evidence.raw, /ExpectedResponse="<redacted>"/);
+    assert.match(e.evidence.raw, /Response="bad0"/);
+  });
+
   it('strips ANSI colour codes', () => {
     const coloured = `\x1b[0;37m[2026-11-24 09:00:00]\x1b[0m \x1b[1;31mSECURITY\x1b[0m[4583] res_security_log.c: ${base
       .replace('{T}', 'InvalidPassword')
