@@ -123,6 +123,10 @@ export class RateRing {
   private times: number[] = [];
   private head = 0;
   constructor(readonly n: number) {}
+  /** Timestamps held (at most n). */
+  get size(): number {
+    return this.times.length;
+  }
   /** Adds one and says whether `n` fell within `window` ms. */
   hit(time: number, window: number): boolean {
     if (this.times.length < this.n) {

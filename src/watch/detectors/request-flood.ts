@@ -46,8 +46,11 @@ export default defineDetector({
           st = { rate: new RateRing(ps.max), recent: new RecentRing(10) };
           state.set(ip, st);
         }
-        st.recent.push(ev.time, ev);
-        if (!st.rate.hit(ev.time, psMs)) return;
+        const fired = st.rate.hit(ev.time, psMs);
+        // Keep evidence only for sources that are getting busy: one-shot (spoofed) sources cost
+        // a few numbers, not events.
+        if (st.rate.size * 2 >= ps.max) st.recent.push(ev.time, ev);
+        if (!fired) return;
         if (ctx.isCooling(ip, ev.time)) {
           st.rate.reset();
           return;
