@@ -35,6 +35,15 @@ export interface WatchCliOptions {
 export async function watchCommand(o: WatchCliOptions): Promise<number> {
   if (o.log.length + o.syslog.length + o.hep.length === 0)
     throw new HardlineError('HL_ERR_USAGE', 'nothing to watch: give --log PATH, --syslog URL or --hep URL');
+  // Signals are taken from the start: a SIGTERM while starting up still stops cleanly.
+  let signal: string | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (sig: string) => {
+    signal = sig;
+    wake?.();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
   const handle = await startWatch({
     policy: policyOf(o.policy),
     logs: o.log,
@@ -52,14 +61,9 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     ...(o.pbx ? { pbx: o.pbx } : {}),
     logLevel: o.logLevel,
   });
-  await new Promise<void>((resolve) => {
-    const done = (sig: string) => {
-      handle.logger.info({ signal: sig }, 'stopping');
-      handle.stop().then(resolve, resolve);
-    };
-    process.once('SIGTERM', () => done('SIGTERM'));
-    process.once('SIGINT', () => done('SIGINT'));
-  });
+  if (signal === undefined) await new Promise<void>((resolve) => (wake = resolve));
+  handle.logger.info({ signal }, 'stopping');
+  await handle.stop();
   return 0;
 }
 

@@ -33,12 +33,28 @@ function startWatch(log: string, db: string): ChildProcess {
       db,
       '--from-start',
       '--log-level',
-      'warn',
+      'info',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(c);
   return c;
+}
+
+/** Resolves when the watcher logged that it is watching (signal handlers are in place). */
+function ready(c: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const on = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('"msg":"watching"')) {
+        c.stderr?.off('data', on);
+        resolve();
+      }
+    };
+    c.stderr?.on('data', on);
+    c.once('exit', () => resolve());
+  });
 }
 
 function stored(db: string): { total: number; distinct: number; dup: number } {
@@ -118,7 +134,9 @@ describe('watch: kill -9 mid-stream and restart', () => {
     await new Promise((r) => child.once('exit', r));
     write(total - n);
     child = startWatch(log, db);
+    const up = ready(child);
     const complete = await until(() => stored(db).total >= total, 30_000);
+    await up;
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     const s = stored(db);
