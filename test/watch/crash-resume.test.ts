@@ -37,6 +37,7 @@ function startWatch(log: string, db: string): ChildProcess {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  c.stderr?.on('data', () => {}); // always drained: a full pipe must not stall the watcher
   children.push(c);
   return c;
 }
