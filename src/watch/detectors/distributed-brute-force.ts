@@ -18,7 +18,8 @@ export default defineDetector({
     return {
       onEvent(ev) {
         if (!ev.source || !ev.account || !isAuthFailure(ev.kind)) return;
-        const key = `${ev.service ?? ''}/${ev.account}`;
+        // AMI and SIP accounts are different things; SIP (the common case) is keyed by the bare name
+        const key = ev.kind === 'ami-auth-failure' ? `AMI/${ev.account}` : ev.account;
         let ring = state.get(key);
         if (!ring) {
           ring = new RecentRing<SecurityEvent>(c.failures);
