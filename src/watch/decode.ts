@@ -8,6 +8,7 @@ import {
   makeEvidence,
   parseAsteriskPrefix,
   parseFreeswitchPrefix,
+  parseKamailioPrefix,
   stripAnsi,
 } from './decoder.js';
 import type { SecurityEvent } from './event.js';
@@ -68,9 +69,10 @@ export function detectFormat(line: string): string {
   }
   if (/^(?:[0-9a-f-]{36} )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?:\d+\.\d+% )?\[[A-Z]+\]/.test(line))
     return 'freeswitch';
-  if (/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [\w.-]+(?:\[\d+\])?:/.test(line))
+  if (/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [\w./-]+(?:\[\d+\])?:/.test(line))
     return 'syslog';
   if (/^[A-Z_]{3,12}\[\d+\]/.test(line)) return 'asterisk';
+  if (/^ ?\d+\(\d+\) [A-Z]+: /.test(line)) return 'kamailio';
   return 'unknown';
 }
 
@@ -86,6 +88,7 @@ class LineHelpers implements DecodeHelpers {
   private t: number | undefined;
   ast: LoggerBody | undefined | null = null;
   fs: LoggerBody | undefined | null = null;
+  kam: LoggerBody | undefined | null = null;
 
   constructor(private readonly owner: LineDecoder) {}
 
@@ -99,6 +102,7 @@ class LineHelpers implements DecodeHelpers {
     this.t = undefined;
     this.ast = null;
     this.fs = null;
+    this.kam = null;
   }
 
   time(): number {
@@ -144,6 +148,11 @@ class LineHelpers implements DecodeHelpers {
     if (this.fs === null) this.fs = parseFreeswitchPrefix(this.line);
     return this.fs;
   }
+
+  kamailio(): LoggerBody | undefined {
+    if (this.kam === null) this.kam = parseKamailioPrefix(this.line);
+    return this.kam;
+  }
 }
 
 const basename = (f: string) => {
@@ -158,6 +167,7 @@ const basename = (f: string) => {
 export class LineDecoder {
   private readonly byFile = new Map<string, Decoder[]>();
   private readonly fsDecoders: Decoder[];
+  private readonly kamDecoders: Decoder[];
   private readonly jsonDecoders: Decoder[];
   private readonly h: LineHelpers;
 
@@ -171,6 +181,7 @@ export class LineDecoder {
       }
     }
     this.fsDecoders = decoders.filter((d) => d.family === 'freeswitch');
+    this.kamDecoders = decoders.filter((d) => d.family === 'kamailio');
     this.jsonDecoders = decoders.filter((d) => d.family === 'json');
     this.h = new LineHelpers(this);
   }
@@ -214,6 +225,13 @@ export class LineDecoder {
           format ??= 'freeswitch';
           candidates = this.fsDecoders;
           message = fs.message;
+        } else {
+          const kam = h.kamailio();
+          if (kam) {
+            format ??= 'kamailio';
+            candidates = this.kamDecoders;
+            message = kam.message;
+          }
         }
       }
     }

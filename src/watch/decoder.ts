@@ -44,7 +44,7 @@ export interface Decoder {
    * Which logger prefix the line must start with: the engine parses it once per line and hands
    * the message to the decoders of that family (asterisk: only those reading the logging file).
    */
-  family: 'asterisk' | 'freeswitch' | 'json';
+  family: 'asterisk' | 'freeswitch' | 'kamailio' | 'json';
   /** Asterisk: source files (basenames) whose messages this decoder reads, e.g. `chan_sip.c`. */
   files?: string[];
   /** The message (after the logger prefix; the whole line for json) must contain one of these. */
@@ -67,6 +67,8 @@ export interface DecodeHelpers extends LineContext {
   asterisk(): LoggerBody | undefined;
   /** The FreeSWITCH logger prefix parsed from the START of the line, or undefined. */
   freeswitch(): LoggerBody | undefined;
+  /** The Kamailio logger prefix parsed from the START of the line, or undefined. */
+  kamailio(): LoggerBody | undefined;
 }
 
 /**
@@ -88,6 +90,16 @@ const AST_PREFIX =
 // [uuid ]YYYY-MM-DD HH:MM:SS.ffffff [95.00% ][LEVEL] file.c:line message
 const FS_PREFIX =
   /^(?:[0-9a-f-]{36} )?(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?:\d+\.\d+% )?|(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [\w.-]+(?:\[\d+\])?: )?\[(DEBUG|INFO|NOTICE|WARNING|ERR|CRIT|ALERT|CONSOLE)\] ([\w.]+\.c):\d+ /;
+
+// [syslog header + kamailio[pid]: ] or the stderr form ` 0(1234) `, then LEVEL: [<script>: ]
+const KAM_PREFIX =
+  /^(?:(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ \S*kamailio(?:\[\d+\])?: | ?\d+\(\d+\) )(ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG|BUG): (?:<script>: |<core> \[[^\]]*\]: |[\w.]+ \[[^\]]*\]: )?/;
+
+export function parseKamailioPrefix(line: string): LoggerBody | undefined {
+  const m = KAM_PREFIX.exec(line);
+  if (!m) return undefined;
+  return { level: m[1]!, file: 'kamailio', message: line.slice(m[0].length) };
+}
 
 export function parseAsteriskPrefix(line: string): LoggerBody | undefined {
   const m = AST_PREFIX.exec(line);

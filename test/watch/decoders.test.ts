@@ -41,6 +41,7 @@ describe('decoder registry', () => {
       'freeswitch-acl',
       'freeswitch-auth',
       'freeswitch-user',
+      'kamailio-pike',
     ])
       assert.ok(ids.includes(id), `missing decoder ${id}`);
     for (const d of decoders) assert.ok(d.examples.length > 0, `${d.id} has no examples`);
