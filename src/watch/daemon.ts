@@ -162,6 +162,21 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     }
   };
 
+  /** For network sources and the timer: a store error is logged and counted, never fatal. */
+  let storeErrors = 0;
+  const safeCommit = () => {
+    try {
+      commit();
+    } catch (e) {
+      metrics.drops.inc({ reason: 'store error' });
+      if (storeErrors++ < 20 || storeErrors % 1000 === 0)
+        logger.error(
+          { err: (e as Error).message },
+          'cannot commit to the store; events of this batch are lost',
+        );
+    }
+  };
+
   const tails: FileTail[] = [];
   for (const file of o.logs) {
     const key = path.resolve(file);
@@ -198,7 +213,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
           origin: `syslog:${transport}://${peer}`,
           ...(o.pbx ? { pbx: o.pbx } : {}),
         });
-        if (pendingEvents >= BATCH) commit();
+        if (pendingEvents >= BATCH) safeCommit();
       },
       (why) => metrics.drops.inc({ reason: why }),
     );
@@ -269,7 +284,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         } else {
           pipeline.undecoded(`hep protocol type ${p.protoType ?? 'missing'} not handled`);
         }
-        if (pendingEvents >= BATCH) commit();
+        if (pendingEvents >= BATCH) safeCommit();
       },
     );
     listeners.push(l);
@@ -294,13 +309,17 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
 
   let lastPrune = 0;
   const timer = setInterval(() => {
-    commit();
+    safeCommit();
     pipeline.updateStateMetrics();
     const now = Date.now();
     if (now - lastPrune > 3600_000) {
       lastPrune = now;
-      const r = store.prune(now, o.policy.detection.retention);
-      if (r.events || r.incidents) logger.info(r, 'retention: pruned old rows');
+      try {
+        const r = store.prune(now, o.policy.detection.retention);
+        if (r.events || r.incidents) logger.info(r, 'retention: pruned old rows');
+      } catch (e) {
+        logger.error({ err: (e as Error).message }, 'retention: pruning failed');
+      }
     }
   }, 250);
 
