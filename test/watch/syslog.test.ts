@@ -18,6 +18,15 @@ describe('syslog parsing', () => {
     assert.equal(m.message, 'NOTICE[2143]: res_pjsip/x.c:1 in f: hello');
   });
 
+  it('RFC 5424 structured data with spaces and escapes (util-linux logger sends timeQuality)', () => {
+    const m = parseSyslog(
+      '<13>1 2026-11-25T01:21:19.967930+00:00 vm asterisk - - [timeQuality tzKnown="1" isSynced="0"][x@1 a="q\\"] b\\]c"] NOTICE[1]: x.c: hello',
+      NOW,
+    );
+    assert.equal(m.message, 'NOTICE[1]: x.c: hello');
+    assert.equal(m.time, Date.UTC(2026, 10, 25, 1, 21, 19, 967));
+  });
+
   it('RFC 5424 with NILVALUEs', () => {
     const m = parseSyslog('<13>1 - - - - - - just text', NOW);
     assert.equal(m.rfc, '5424');

@@ -3,8 +3,10 @@ import { leadingTime } from '../time.js';
 import { type Listener, type ListenUrl, listen } from './listen.js';
 
 /**
- * Syslog (RFC 3164 and RFC 5424) over UDP and TCP. Messages are parsed with nsyslog-parser;
- * BSD timestamps (no year) get hardline's year inference instead of the library's (which puts
+ * Syslog (RFC 3164 and RFC 5424) over UDP and TCP. RFC 5424 is parsed here (nsyslog-parser 0.10
+ * splits structured data at spaces, so `[timeQuality tzKnown="1" isSynced="0"]`, which util-linux
+ * logger sends by default, leaks into the message); RFC 3164 with nsyslog-parser, except that BSD
+ * timestamps (no year) get hardline's year inference instead of the library's (which puts
  * `Dec 31` in the future in November). TCP accepts octet-counting (`LEN SP MSG`, RFC 6587) and
  * newline framing, detected per frame.
  */
@@ -28,8 +30,48 @@ interface Parsed {
   err?: unknown;
 }
 
+const HEAD5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) /;
+
+/** RFC 5424: header fields, then structured data (`-` or `[id k="v" ...]...`), then the message. */
+export function parse5424(t: string, now: number): SyslogMessage | undefined {
+  const m = HEAD5424.exec(t);
+  if (!m) return undefined;
+  let i = m[0].length;
+  if (t[i] === '-') i++;
+  else if (t[i] === '[') {
+    // walk SD elements; inside a quoted value, \" \\ and \] are escapes
+    while (t[i] === '[') {
+      let inQuote = false;
+      i++;
+      for (; i < t.length; i++) {
+        const c = t[i];
+        if (inQuote) {
+          if (c === '\\') i++;
+          else if (c === '"') inQuote = false;
+        } else if (c === '"') inQuote = true;
+        else if (c === ']') break;
+      }
+      if (i >= t.length) return undefined;
+      i++;
+    }
+  } else return undefined;
+  if (t[i] === ' ') i++;
+  const ts = m[2] === '-' ? Number.NaN : Date.parse(m[2]!);
+  return {
+    rfc: '5424',
+    time: Number.isNaN(ts) ? now : ts,
+    ...(m[3] !== '-' ? { host: m[3]! } : {}),
+    ...(m[4] !== '-' ? { app: m[4]! } : {}),
+    message: t.slice(i).replace(/^\uFEFF/, ''),
+  };
+}
+
 export function parseSyslog(text: string, now: number): SyslogMessage {
   const t = text.replace(/[\r\n\0]+$/, '');
+  if (/^<\d{1,3}>1 /.test(t)) {
+    const r = parse5424(t, now);
+    if (r) return r;
+  }
   let p: Parsed;
   try {
     p = parse(t) as Parsed;
