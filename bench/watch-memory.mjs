@@ -1,9 +1,13 @@
 // Resident memory under N distinct spoofed source addresses (decode + detect, every detector on,
 // default state cap), on the compiled code (npm run build first). Prints JSON.
 import { defaultPolicy } from '../dist/policy/loader.js';
+import { MemoryGuard } from '../dist/watch/memory.js';
 import { Pipeline } from '../dist/watch/pipeline.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
+// --guard=MB: the watch daemon's memory guard (a full collection when RSS passes MB)
+const guardArg = process.argv.find((a) => a.startsWith('--guard='));
+const guard = guardArg ? new MemoryGuard(Number(guardArg.slice(8)), 0) : undefined;
 let incidents = 0;
 const p = await Pipeline.create({ policy: defaultPolicy().policy, sinks: [{ incident: () => incidents++ }] });
 const t0 = performance.now();
@@ -14,6 +18,7 @@ for (let i = 0; i < n; i++) {
     i % 4 === 3
       ? `2001:db8:${((i >> 16) & 0xffff).toString(16)}::${(i & 0xffff).toString(16)}`
       : `${10 + ((i >> 24) & 63)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  if (guard && i % 5000 === 0) guard.check();
   const host = ip.includes(':') ? `[${ip}]` : ip;
   for (let k = 0; k < 3; k++) {
     const t = base + i * 3 + k;
@@ -38,5 +43,6 @@ console.log(
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     stateKeys: s.keys,
     evictions: s.evictions,
+    collections: guard?.collections ?? 0,
   }),
 );

@@ -75,7 +75,7 @@ if (existsSync(filter)) {
 }
 
 // 2. memory under distinct spoofed sources, on the compiled code: V8 defaults, then with the
-//    heap limit the README's systemd unit sets (NODE_OPTIONS=--max-old-space-size=128)
+//    memory guard watch runs by default (--max-rss 160), and with a V8 heap limit instead
 type Mem = {
   maxRssMB: number;
   rssMB: number;
@@ -84,17 +84,18 @@ type Mem = {
   evictions: number;
   lines: number;
 };
-const memRun = (flags: string[]): Mem =>
+const memRun = (flags: string[], args: string[] = []): Mem =>
   JSON.parse(
     execFileSync(
       process.execPath,
-      [...flags, path.join(import.meta.dirname, 'watch-memory.mjs'), String(sources)],
+      [...flags, path.join(import.meta.dirname, 'watch-memory.mjs'), String(sources), ...args],
       {
         encoding: 'utf8',
       },
     ).trim(),
   );
 const memDefault = memRun([]);
+const memGuard = memRun([], ['--guard=160']);
 const mem = memRun(['--max-old-space-size=128']);
 
 // 3. HEP
@@ -127,12 +128,13 @@ const out = [
   '',
   `### Memory: ${sources.toLocaleString('en-US')} distinct spoofed sources (${mem.lines.toLocaleString('en-US')} failed REGISTER lines)`,
   '',
-  '| V8 heap | max RSS | RSS at the end | time | detector state keys at the end | evicted |',
+  '| memory control | max RSS | RSS at the end | time | detector state keys at the end | evicted |',
   '|---|---|---|---|---|---|',
   ...(
     [
-      ['default', memDefault],
-      ['--max-old-space-size=128', mem],
+      ['V8 defaults, no guard', memDefault],
+      ["hardline's memory guard at 160 MB (watch's default --max-rss)", memGuard],
+      ['V8 --max-old-space-size=128', mem],
     ] as const
   ).map(
     ([k, m]) =>

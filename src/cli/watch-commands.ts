@@ -42,6 +42,16 @@ export function registerWatchCommands(program: Command): void {
       'serve Prometheus metrics on http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)',
     )
     .option('--pbx <name>', 'PBX name to stamp on events')
+    .option(
+      '--max-rss <MB>',
+      'resident memory target: a full garbage collection runs above it (0: off)',
+      (v) => {
+        const n = Number(v);
+        if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError('expected megabytes, e.g. 160');
+        return n;
+      },
+      160,
+    )
     .addOption(
       new Option('--log-level <level>', 'structured log level (stderr, JSON)')
         .choices(['debug', 'info', 'warn', 'error'] as const)

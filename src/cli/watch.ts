@@ -29,6 +29,7 @@ export interface WatchCliOptions {
   metrics?: string;
   pbx?: string;
   logLevel: string;
+  maxRss: number;
 }
 
 /** `hardline watch`: runs until SIGTERM/SIGINT, then flushes checkpoints and exits 0. */
@@ -60,6 +61,7 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     ...(o.hepKey !== undefined ? { hepKey: o.hepKey } : {}),
     ...(o.pbx ? { pbx: o.pbx } : {}),
     logLevel: o.logLevel,
+    maxRssMB: o.maxRss,
   });
   if (signal === undefined) await new Promise<void>((resolve) => (wake = resolve));
   handle.logger.info({ signal }, 'stopping');

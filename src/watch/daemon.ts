@@ -6,6 +6,7 @@ import { SqliteStore } from '../store/sqlite.js';
 import type { Checkpoint, WatchStore } from '../store/store.js';
 import { parseHostPort } from './event.js';
 import type { Incident } from './incident.js';
+import { MemoryGuard } from './memory.js';
 import { formatIncidentLine } from './outputs/format.js';
 import { JsonlSink } from './outputs/jsonl.js';
 import { WatchMetrics } from './outputs/metrics.js';
@@ -41,6 +42,8 @@ export interface WatchOptions {
   pbx?: string;
   logLevel?: string;
   pollMs?: number;
+  /** Resident-memory target in MB: a full collection runs when RSS passes it (0: off; default 160). */
+  maxRssMB?: number;
   /** Phase B plugs the SIP transaction decoder in here. */
   sipDecoder?: SipTransactionDecoder;
   logger?: Logger;
@@ -98,6 +101,8 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       }),
   );
   const sip = o.sipDecoder ?? unavailableSipDecoder;
+  const guard = new MemoryGuard(o.maxRssMB ?? 160);
+  let overLimit = 0;
   let posted: Incident[] = [];
   /** Events buffered since the last commit: network sources commit in small batches. */
   let pendingEvents = 0;
@@ -150,6 +155,11 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   const commit = (cps: Checkpoint[] = []) => {
     store.commit(cps);
     pendingEvents = 0;
+    if (guard.check() && process.memoryUsage.rss() > guard.limitMB * 1048576 && overLimit++ % 100 === 0)
+      logger.warn(
+        { rssMB: Math.round(process.memoryUsage.rss() / 1048576), maxRssMB: guard.limitMB },
+        'resident memory stays above --max-rss after a full collection: lower detection.state_cap or raise --max-rss',
+      );
     const list = posted;
     posted = [];
     for (const i of list) {
