@@ -85,6 +85,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     ],
   });
   const p = pipeline;
+  // trunks given by hostname: resolved once, as watch does (unresolvable ones are not matched)
+  await p.engine.classifier.resolveHostnames();
   const cursors: FileCursor[] = [];
   for (const f of o.files) {
     const ref = f === '-' ? Date.now() : (await stat(f)).mtimeMs;

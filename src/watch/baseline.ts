@@ -105,6 +105,7 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
   const d = o.policy.detection;
   const decoder = await LineDecoder.create();
   const classifier = new Classifier(o.policy);
+  await classifier.resolveHostnames();
   // pass 1: who is legitimate
   const legit = new Set<string>();
   const all = new Set<string>();
