@@ -10,6 +10,7 @@ import { initCommand } from './init.js';
 import { probeCommand } from './probe.js';
 import { rulesCommand } from './rules.js';
 import { sipParseCommand } from './sip.js';
+import { registerWatchCommands } from './watch-commands.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -157,6 +158,7 @@ export function buildProgram(): Command {
     .action(async (file, o) => {
       process.exitCode = await sipParseCommand(file, o);
     });
+  registerWatchCommands(program);
 
   return program;
 }

@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'HL_ERR_PBX_AMBIGUOUS'
   | 'HL_ERR_OUTPUT'
   | 'HL_ERR_INTERNAL'
+  // watch
+  | 'HL_ERR_STORE'
+  | 'HL_ERR_SOURCE'
   // audit
   | 'HL_ERR_BASELINE'
   // probe

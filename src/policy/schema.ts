@@ -233,6 +233,152 @@ export const firewallSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Durations: seconds as a number, or text such as `90s`, `5m`, `1h`, `7d`. */
+export const duration = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 30s, 5m, 1h or 7d'),
+  ])
+  .transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
+  if (!m) return Number.NaN;
+  const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * mult;
+}
+
+const regexText = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a regular expression such as ^(00|011)' },
+);
+const count = z.number().int().min(1);
+const cidrOrNetwork = z.string().refine((s) => parseCidr(s) !== undefined || /^[a-z][a-z0-9_-]*$/.test(s), {
+  message: 'expected a network name from `networks` or a CIDR',
+});
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time such as 08:00');
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as Europe/Berlin or UTC' },
+);
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/**
+ * `detection:` thresholds of `hardline watch` / `backtest`. Defaults follow the peers' starting
+ * points (fail2ban, CrowdSec, Kamailio pike, Elastic); `hardline baseline` proposes site values.
+ */
+export const detectionSchema = z.strictObject({
+  /** Keys kept per detector (sources, accounts); least recently used keys are evicted beyond it. */
+  state_cap: z.number().int().min(100).max(10_000_000).default(20_000),
+  /** Suggested ban duration when a detector does not set its own. */
+  ban: duration.default(3600),
+  /** A source that authenticated successfully within this time gets an alert, not a ban (0: off). */
+  spare_authenticated: duration.default(3600),
+  retention: z
+    .strictObject({ events: duration.default(30 * 86400), incidents: duration.default(400 * 86400) })
+    .prefault({}),
+  brute_force: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      failures: count.default(10),
+      window: duration.default(300),
+      ban: duration.optional(),
+    })
+    .prefault({}),
+  distributed_brute_force: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      failures: count.default(25),
+      sources: count.default(5),
+      window: duration.default(600),
+    })
+    .prefault({}),
+  enumeration: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      accounts: count.default(10),
+      window: duration.default(120),
+      ban: duration.optional(),
+    })
+    .prefault({}),
+  scanner: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Extra User-Agent substrings (case-insensitive) on top of the built-in scanner list. */
+      user_agents: z.array(z.string().min(2)).default([]),
+      /** Consecutive numeric accounts probed by one source that mark a sweep. */
+      sequential: count.default(5),
+      window: duration.default(120),
+      ban: duration.default(86400),
+    })
+    .prefault({}),
+  request_flood: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      per_source: z.strictObject({ max: count.default(50), window: duration.default(10) }).prefault({}),
+      global: z.strictObject({ max: count.default(2000), window: duration.default(10) }).prefault({}),
+      ban: duration.default(600),
+    })
+    .prefault({}),
+  registration_network: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Alert when an account registers from a network it was never seen in. */
+      first_seen: z.boolean().default(true),
+      /** IPv4 / IPv6 prefix lengths that make one "network" for first-seen tracking. */
+      prefix_v4: z.number().int().min(8).max(32).default(24),
+      prefix_v6: z.number().int().min(16).max(128).default(48),
+      /** Expected networks per account (`*` wildcards): names from `networks` or CIDRs. */
+      accounts: z
+        .array(z.strictObject({ account: z.string().min(1), networks: z.array(cidrOrNetwork).min(1) }))
+        .default([]),
+    })
+    .prefault({}),
+  toll_fraud: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      international: z.array(regexText).default(['^(\\+|00|011)']),
+      premium: z.array(regexText).default(['^(\\+|00|011)(870|881|882|883|979)', '^0?900', '^1900']),
+      business_hours: z
+        .strictObject({
+          days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+          start: hhmm.default('08:00'),
+          end: hhmm.default('18:00'),
+          timezone: timezone.default('UTC'),
+        })
+        .optional(),
+      /** Calls an account may have in progress at once. */
+      concurrent_calls: count.default(10),
+      /** How long a call counts as in progress when no end is seen. */
+      call_duration: duration.default(600),
+    })
+    .prefault({}),
+  cleartext: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  call_failures: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      max: count.default(20),
+      window: duration.default(60),
+    })
+    .prefault({}),
+  new_user_agent: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+});
+export type Detection = z.output<typeof detectionSchema>;
+
 const policyObject = z.strictObject({
   version: z.literal(1),
   site: z.string().optional(),
@@ -253,6 +399,7 @@ const policyObject = z.strictObject({
   exceptions: z.array(exceptionSchema).default([]),
   probe: probeSchema.prefault({}),
   firewall: firewallSchema.prefault({}),
+  detection: detectionSchema.prefault({}),
 });
 
 /** The policy schema: the object above plus checks across sections. */

@@ -1,0 +1,270 @@
+import { readdirSync } from 'node:fs';
+import {
+  type DecodeHelpers,
+  type DecodeOutcome,
+  type Decoder,
+  type LineContext,
+  type LoggerBody,
+  makeEvidence,
+  parseAsteriskPrefix,
+  parseFreeswitchPrefix,
+  parseKamailioPrefix,
+  stripAnsi,
+} from './decoder.js';
+import type { SecurityEvent } from './event.js';
+import { leadingTime } from './time.js';
+
+/**
+ * The decoder registry and the line decoder. Decoders are discovered from
+ * src/watch/decoders/*.ts (one decoder per file, default export), like rules.
+ */
+
+const FILE = /^[a-z]+-[a-z0-9-]+\.(ts|js)$/;
+let cache: Promise<Decoder[]> | undefined;
+
+export function loadDecoders(): Promise<Decoder[]> {
+  cache ??= discover();
+  return cache;
+}
+
+async function discover(): Promise<Decoder[]> {
+  const base = new URL('./decoders/', import.meta.url);
+  const files = readdirSync(base)
+    .filter((f) => FILE.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.'))
+    .sort();
+  const out: Decoder[] = [];
+  for (const f of files) {
+    const mod = (await import(new URL(f, base).href)) as { default?: Decoder };
+    const d = mod.default;
+    if (!d || typeof d.decode !== 'function')
+      throw new Error(`decoder file ${f} has no default decoder export`);
+    if (d.id !== f.replace(/\.(ts|js)$/, '')) throw new Error(`decoder file ${f} declares id ${d.id}`);
+    out.push(d);
+  }
+  // Wrapping formats first: they hand their inner line to the others.
+  return out.sort((a, b) => Number(b.id === 'asterisk-json') - Number(a.id === 'asterisk-json'));
+}
+
+/** The result of decoding one line, for explain and the metrics. */
+export interface LineResult {
+  /** Format family of the line (by its prefix): asterisk, asterisk-json, freeswitch, syslog, unknown. */
+  format: string;
+  /** The decoder that produced the outcome, if any recognised the line. */
+  decoder?: string;
+  outcome: DecodeOutcome | { status: 'unmatched'; reason: string };
+  events: SecurityEvent[];
+}
+
+const UNMATCHED = { status: 'unmatched' as const, reason: 'no decoder recognises this line' };
+
+/** Format family of a line, from its prefix alone (for per-format counts). */
+export function detectFormat(line: string): string {
+  const c = line.charCodeAt(0);
+  if (c === 123 /* { */) return line.includes('"logmsg"') ? 'asterisk-json' : 'json';
+  if (c === 91 /* [ */) {
+    if (/^\[[^\]]{8,40}\] ?[A-Z_]{3,12}\[\d+\]/.test(line)) return 'asterisk';
+    if (/^\[(?:DEBUG|INFO|NOTICE|WARNING|ERR|CRIT|ALERT|CONSOLE)\] [\w.]+\.c:\d+ /.test(line))
+      return 'freeswitch';
+    return 'unknown';
+  }
+  if (/^(?:[0-9a-f-]{36} )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?:\d+\.\d+% )?\[[A-Z]+\]/.test(line))
+    return 'freeswitch';
+  if (/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [\w./-]+(?:\[\d+\])?:/.test(line))
+    return 'syslog';
+  if (/^[A-Z_]{3,12}\[\d+\]/.test(line)) return 'asterisk';
+  if (/^ ?\d+\(\d+\) [A-Z]+: /.test(line)) return 'kamailio';
+  return 'unknown';
+}
+
+/** Per-line decoding state handed to decoders; one instance is reused line after line. */
+class LineHelpers implements DecodeHelpers {
+  fallbackTime = 0;
+  refTime = 0;
+  origin?: string;
+  pbx?: string;
+  format?: string;
+  line = '';
+  decoderId = '';
+  private t: number | undefined;
+  ast: LoggerBody | undefined | null = null;
+  fs: LoggerBody | undefined | null = null;
+  kam: LoggerBody | undefined | null = null;
+
+  constructor(private readonly owner: LineDecoder) {}
+
+  reset(line: string, ctx: LineContext, format: string): void {
+    this.line = line;
+    this.fallbackTime = ctx.fallbackTime;
+    this.refTime = ctx.refTime;
+    this.origin = ctx.origin;
+    this.pbx = ctx.pbx;
+    this.format = format;
+    this.t = undefined;
+    this.ast = null;
+    this.fs = null;
+    this.kam = null;
+  }
+
+  time(): number {
+    if (this.t === undefined) this.t = leadingTime(this.line, this.refTime) ?? this.fallbackTime;
+    return this.t;
+  }
+
+  event(e: Omit<SecurityEvent, 'evidence' | 'time'> & { time?: number }): SecurityEvent {
+    const ev = e as SecurityEvent;
+    if (ev.time === undefined) ev.time = this.time();
+    ev.evidence = makeEvidence(this.line, this.decoderId, this.format ?? 'unknown', this.origin);
+    if (this.pbx && !ev.pbx) ev.pbx = this.pbx;
+    return ev;
+  }
+
+  inner(innerLine: string, t: number, innerFormat: string): DecodeOutcome | undefined {
+    const r = this.owner.decodeInner(innerLine, {
+      fallbackTime: t,
+      refTime: this.refTime,
+      format: innerFormat,
+      ...(this.origin ? { origin: this.origin } : {}),
+      ...(this.pbx ? { pbx: this.pbx } : {}),
+    });
+    if (r.outcome.status === 'unmatched') return undefined;
+    for (const ev of r.events) {
+      ev.time = t;
+      ev.evidence = makeEvidence(
+        this.line,
+        `${this.decoderId}/${ev.evidence.decoder}`,
+        innerFormat,
+        this.origin,
+      );
+    }
+    return r.outcome as DecodeOutcome;
+  }
+
+  asterisk(): LoggerBody | undefined {
+    if (this.ast === null) this.ast = parseAsteriskPrefix(this.line);
+    return this.ast;
+  }
+
+  freeswitch(): LoggerBody | undefined {
+    if (this.fs === null) this.fs = parseFreeswitchPrefix(this.line);
+    return this.fs;
+  }
+
+  kamailio(): LoggerBody | undefined {
+    if (this.kam === null) this.kam = parseKamailioPrefix(this.line);
+    return this.kam;
+  }
+}
+
+const basename = (f: string) => {
+  const i = f.lastIndexOf('/');
+  return i < 0 ? f : f.slice(i + 1);
+};
+
+/**
+ * Decodes lines: the logger prefix is parsed once, then only the decoders of that family (and,
+ * for Asterisk, of the file that logged) look at the message.
+ */
+export class LineDecoder {
+  private readonly byFile = new Map<string, Decoder[]>();
+  private readonly fsDecoders: Decoder[];
+  private readonly kamDecoders: Decoder[];
+  private readonly jsonDecoders: Decoder[];
+  private readonly h: LineHelpers;
+
+  constructor(private readonly decoders: Decoder[]) {
+    for (const d of decoders) {
+      if (d.family !== 'asterisk') continue;
+      for (const f of d.files ?? []) {
+        const list = this.byFile.get(f) ?? [];
+        list.push(d);
+        this.byFile.set(f, list);
+      }
+    }
+    this.fsDecoders = decoders.filter((d) => d.family === 'freeswitch');
+    this.kamDecoders = decoders.filter((d) => d.family === 'kamailio');
+    this.jsonDecoders = decoders.filter((d) => d.family === 'json');
+    this.h = new LineHelpers(this);
+  }
+
+  static async create(): Promise<LineDecoder> {
+    return new LineDecoder(await loadDecoders());
+  }
+
+  get list(): readonly Decoder[] {
+    return this.decoders;
+  }
+
+  /** Decodes one line. Never throws: a decoder bug becomes a `miss` naming the decoder. */
+  decode(rawLine: string, ctx: LineContext): LineResult {
+    const line = stripAnsi(rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine);
+    return this.run(line, ctx, this.h, false);
+  }
+
+  /** For wrapping formats: decodes an inner line with a fresh helper (no JSON recursion). */
+  decodeInner(line: string, ctx: LineContext): LineResult {
+    return this.run(line, ctx, new LineHelpers(this), true);
+  }
+
+  private run(line: string, ctx: LineContext, h: LineHelpers, inner: boolean): LineResult {
+    let candidates: readonly Decoder[] | undefined;
+    let message = line;
+    let format = ctx.format;
+    h.reset(line, ctx, format ?? 'unknown');
+    if (line.charCodeAt(0) === 123 /* { */) {
+      if (!inner) candidates = this.jsonDecoders;
+      format ??= line.includes('"logmsg"') ? 'asterisk-json' : 'json';
+    } else {
+      const ast = h.asterisk();
+      if (ast) {
+        format ??= 'asterisk';
+        candidates = this.byFile.get(basename(ast.file));
+        message = ast.message;
+      } else {
+        const fs = h.freeswitch();
+        if (fs) {
+          format ??= 'freeswitch';
+          candidates = this.fsDecoders;
+          message = fs.message;
+        } else {
+          const kam = h.kamailio();
+          if (kam) {
+            format ??= 'kamailio';
+            candidates = this.kamDecoders;
+            message = kam.message;
+          }
+        }
+      }
+    }
+    format ??= detectFormat(line);
+    h.format = format;
+    let firstMiss: LineResult | undefined;
+    if (candidates) {
+      for (const d of candidates) {
+        let hit = false;
+        for (const m of d.markers) {
+          if (message.includes(m)) {
+            hit = true;
+            break;
+          }
+        }
+        if (!hit) continue;
+        h.decoderId = d.id;
+        let outcome: DecodeOutcome | undefined;
+        try {
+          outcome = d.decode(line, h);
+        } catch (e) {
+          outcome = { status: 'miss', reason: `decoder ${d.id} failed: ${(e as Error).message}` };
+        }
+        if (!outcome) continue;
+        if (outcome.status === 'miss') {
+          firstMiss ??= { format, decoder: d.id, outcome, events: [] };
+          continue;
+        }
+        return { format, decoder: d.id, outcome, events: outcome.status === 'events' ? outcome.events : [] };
+      }
+    }
+    return firstMiss ?? { format, outcome: UNMATCHED, events: NO_EVENTS };
+  }
+}
+
+const NO_EVENTS: SecurityEvent[] = [];

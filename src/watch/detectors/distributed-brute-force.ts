@@ -1,0 +1,52 @@
+import { defineDetector } from '../detector.js';
+import { isAuthFailure, type SecurityEvent } from '../event.js';
+import { RecentRing } from '../state.js';
+
+export default defineDetector({
+  id: 'distributed-brute-force',
+  title: 'Password guessing on one account from many sources',
+  severity: 'high',
+  docs: {
+    why: 'Botnets spread guesses for one extension over many addresses so that no single address crosses a per-source threshold.',
+    tune: '`detection.distributed_brute_force.failures` failures from at least `sources` distinct addresses within `window` (default 25 from 5 in 10m).',
+  },
+  enabled: (d) => d.distributed_brute_force.enabled,
+  create(ctx) {
+    const c = ctx.detection.distributed_brute_force;
+    const windowMs = c.window * 1000;
+    const state = ctx.lru<string, RecentRing<SecurityEvent>>();
+    return {
+      onEvent(ev) {
+        if (!ev.source || !ev.account || !isAuthFailure(ev.kind)) return;
+        // AMI and SIP accounts are different things; SIP (the common case) is keyed by the bare name
+        const key = ev.kind === 'ami-auth-failure' ? `AMI/${ev.account}` : ev.account;
+        let ring = state.get(key);
+        if (!ring) {
+          ring = new RecentRing<SecurityEvent>(c.failures);
+          state.set(key, ring);
+        }
+        ring.push(ev.time, ev);
+        if (!ring.full(ev.time, windowMs)) return;
+        if (ctx.isCooling(`account:${key}`, ev.time)) {
+          ring.clear();
+          return;
+        }
+        const list = ring.list();
+        const sources = [...new Set(list.map((e) => e.source!.ip))];
+        if (sources.length < c.sources) return;
+        ctx.raise({
+          key: `account:${key}`,
+          subject: { kind: 'account', account: ev.account },
+          summary: `${c.failures} failed logins for account '${ev.account}' from ${sources.length} sources within ${c.window} s`,
+          events: list,
+          count: c.failures,
+          sources,
+          alert:
+            'distributed guessing: block the sources listed or change the password; no single source is banned',
+          cooldown: c.window,
+        });
+        ring.clear();
+      },
+    };
+  },
+});
