@@ -121,7 +121,16 @@ describe('egress from the voice network through a router (real nft, network name
   });
 
   it('hardline firewall --apply loads the egress chains in the router; --check finds no drift', () => {
-    const r = hardline(['firewall', '--apply', '--confirm-timeout', '0', '--policy', policy, '--netns', NS.rtr]);
+    const r = hardline([
+      'firewall',
+      '--apply',
+      '--confirm-timeout',
+      '0',
+      '--policy',
+      policy,
+      '--netns',
+      NS.rtr,
+    ]);
     assert.equal(r.code, 0, r.err);
     const listed = inNs(NS.rtr, ['nft', 'list', 'table', 'inet', TABLE]).stdout;
     assert.match(listed, /hook forward/);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HardlineError } from '../../src/core/errors.js';
+import type { HardlineError } from '../../src/core/errors.js';
 import { egressHostnames, resolveEgressHosts } from '../../src/enforce/egress.js';
 import { renderJson, renderText } from '../../src/enforce/nft.js';
 import { generateRuleset, type Resolver } from '../../src/enforce/ruleset.js';
