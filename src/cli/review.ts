@@ -179,6 +179,7 @@ export async function reviewCommand(
     advisories: deps.advisories ?? loadAdvisoryTable(),
     ...(previous ? { previous } : {}),
     checks: REVIEW_CHECKS,
+    policyRules: (await loadRules()).filter((r) => r.id.startsWith('HL-POL-')),
     stepOf: await stepIndex(),
     unseen,
   });

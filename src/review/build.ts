@@ -2,12 +2,14 @@ import { type Baseline, type BaselineFinding, compareWithBaseline } from '../aud
 import { compareFindings } from '../audit/engine.js';
 import { applyExceptions, targetMatches } from '../audit/exceptions.js';
 import type { Finding } from '../core/finding.js';
+import { formatMessage, type PolicyPath, type Rule } from '../core/rule.js';
 import { SEVERITIES, type Severity, severityRank } from '../core/severity.js';
 import { STEP_TITLES, STEPS, type Step } from '../core/steps.js';
 import type { TimeSyncStatus } from '../host/timesync.js';
 import { cidrContains, parseCidr, parseIp } from '../net/address.js';
 import { EXPIRING_MS, exceptionId } from '../policy/edit.js';
 import type { LoadedPolicy } from '../policy/loader.js';
+import type { PolicyModel } from '../rules/policy/model.js';
 import { type ReviewCheck, runReviewChecks } from './check.js';
 import { SKEW_LIMIT_MS } from './checks/hl-time-002.js';
 import type { LoadedReport } from './inputs.js';
@@ -51,6 +53,8 @@ export interface BuildInputs {
   advisories: AdvisoryTable;
   previous?: AcceptedReview;
   checks: ReviewCheck[];
+  /** The policy rules (HL-POL-*): re-run over every finding of the review, not only the audit's. */
+  policyRules: Rule<PolicyModel>[];
   /** Rule/check id -> hardening step, for the plan's coverage. */
   stepOf: Map<string, Step>;
   /** Things the CLI already knows it could not see. */
@@ -200,7 +204,7 @@ const UNDECLARED = new Set(['PRB-EXP-001', 'PRB-EXP-004']);
 
 /** A User-Agent without its version: the device model ("Yealink SIP-T54W"). */
 export function deviceModel(ua: string): { model: string; firmware?: string } {
-  const m = /^(.*?)[\s/_-]*v?(\d+(?:\.\d+)+[a-z]?)(.*)$/i.exec(ua.trim());
+  const m = /^(.*?)[\s/_-]*(?:v|rv|version\s*)?(\d+(?:\.\d+)+[a-z]?)(.*)$/i.exec(ua.trim());
   if (!m || !m[1]!.trim()) return { model: ua.trim() };
   return { model: m[1]!.trim(), firmware: m[2]! };
 }
@@ -376,6 +380,37 @@ function inventory(
   };
 }
 
+/** The policy rules (expired or unused exceptions, egress) over the review's findings. */
+function policyFindings(i: BuildInputs, file: string, usage: PolicyModel['exceptions']): Finding[] {
+  const out: Finding[] = [];
+  const model: PolicyModel = {
+    kind: 'policy',
+    file,
+    now: i.now,
+    exceptions: usage,
+    lineOf: (p) => i.policy.lineOf?.(p),
+  };
+  for (const rule of i.policyRules)
+    rule.check(model, {
+      policy: i.policy.policy,
+      policySets: (p: PolicyPath) => i.policy.provided.has(p),
+      report(r) {
+        out.push({
+          ruleId: rule.id,
+          severity: r.severity ?? rule.severity,
+          step: rule.step,
+          title: rule.title,
+          message: formatMessage(rule.messages[r.messageId] ?? r.messageId, r.data),
+          target: r.target,
+          source: 'policy',
+          ...(r.at ? { location: { file: r.at.file, line: r.at.line } } : {}),
+          waived: false,
+        });
+      },
+    });
+  return out;
+}
+
 export function buildReview(i: BuildInputs): Review {
   const policy = i.policy.policy;
   const unseen = [...(i.unseen ?? [])];
@@ -391,7 +426,9 @@ export function buildReview(i: BuildInputs): Review {
     }),
   ];
 
-  // Review checks, then exceptions over every finding.
+  // Review checks; then the current policy's exceptions over every finding (saved reports may
+  // predate an exception or its expiry), and the policy rules over all of them: an exception for
+  // a probe finding matches nothing in the audit alone.
   const checkFindings = runReviewChecks(i.checks, {
     policy,
     now: i.now,
@@ -401,7 +438,15 @@ export function buildReview(i: BuildInputs): Review {
     advisories: i.advisories,
   });
   const policyFile = i.policyFile ?? undefined;
-  const waivedChecks = applyExceptions(checkFindings, i.policy, i.now, policyFile).findings;
+  const fresh = ({ waiver: _w, ...f }: Finding): Finding => ({ ...f, waived: false });
+  const auditRaw = (i.audit?.findings ?? []).filter((f) => !f.ruleId.startsWith('HL-POL-')).map(fresh);
+  const probeRaw = (i.probe?.findings ?? []).map(fresh);
+  const applied = applyExceptions([...auditRaw, ...probeRaw, ...checkFindings], i.policy, i.now, policyFile);
+  const auditNow = applied.findings.slice(0, auditRaw.length);
+  const probeNow = applied.findings.slice(auditRaw.length, auditRaw.length + probeRaw.length);
+  const waivedChecks = applied.findings.slice(auditRaw.length + probeRaw.length);
+  // The policy rules judge every input together: their findings are the review's own.
+  if (i.policy.file) waivedChecks.push(...policyFindings(i, policyFile ?? 'hardline.yaml', applied.usage));
 
   // Drift per origin. The review's own checks are compared only where this run had their input.
   const needs: Record<string, boolean> = {
@@ -411,8 +456,13 @@ export function buildReview(i: BuildInputs): Review {
     'HL-VER-001': sightings.length > 0,
     'HL-VER-002': sightings.length > 0,
   };
-  const a = drift('audit', i.audit?.findings ?? [], i.audit ? prev?.audit : undefined);
-  const p = drift('probe', i.probe?.findings ?? [], i.probe ? prev?.probe : undefined);
+  const a = drift(
+    'audit',
+    auditNow,
+    i.audit ? prev?.audit : undefined,
+    (b) => !b.ruleId.startsWith('HL-POL-'),
+  );
+  const p = drift('probe', probeNow, i.probe ? prev?.probe : undefined);
   const r = drift('review', waivedChecks, prev?.checks, (b) => needs[b.ruleId] !== false);
   const findings = [...a.findings, ...p.findings, ...r.findings].sort(
     (x, y) => compareFindings(x, y) || x.origin.localeCompare(y.origin),
