@@ -60,7 +60,7 @@ describe('lab: hardline review --run-probe against Kamailio', { timeout: 300_000
           .filter((f) => f.origin === 'probe')
           .map((f) => f.ruleId),
       );
-      for (const id of ['PRB-AUTH-001', 'PRB-EXP-002', 'PRB-EXP-003'])
+      for (const id of ['PRB-AUTH-002', 'PRB-EXP-002', 'PRB-EXP-003'])
         assert.ok(probeIds.has(id), `the weak lab gives ${id}: ${[...probeIds].join(', ')}`);
       const judged = review.versions.judged as { version: string; note?: string }[];
       assert.ok(
