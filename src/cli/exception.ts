@@ -102,7 +102,11 @@ export async function exceptionCommand(
   if (Number.isNaN(now.getTime())) throw new HardlineError('HL_ERR_USAGE', `--now ${o.now} is not a date`);
   const file = policyFile(o);
   const shown = display(file);
-  const text = readPolicyText(file);
+  // Files with CRLF line ends are edited as LF and written back with CRLF, line ends kept.
+  const raw = readPolicyText(file);
+  const crlf = raw.includes('\r\n');
+  const text = crlf ? raw.replace(/\r\n/g, '\n') : raw;
+  const save = (t: string) => writePolicyText(file, crlf ? t.replace(/\n/g, '\r\n') : t);
   switch (action) {
     case 'list': {
       const list = listExceptions(text, file, now);
@@ -170,7 +174,7 @@ export async function exceptionCommand(
         (x) =>
           x.exception.rule === e.rule && x.exception.target === e.target && x.exception.source === e.source,
       )!;
-      if (!o.dryRun) writePolicyText(file, next);
+      if (!o.dryRun) save(next);
       out(
         `${o.dryRun ? 'would add' : 'added'} exception ${entry.id} (#${entry.index}) to ${shown}:${entry.line}: ${rule} on ${target}, approved by ${e.approver}, expires ${expires}\n`,
       );
@@ -185,7 +189,7 @@ export async function exceptionCommand(
         );
       const r =
         action === 'expire' ? expireException(text, file, ref, now) : removeException(text, file, ref, now);
-      if (!o.dryRun) writePolicyText(file, r.text);
+      if (!o.dryRun) save(r.text);
       const x = r.entry.exception;
       out(
         action === 'expire'

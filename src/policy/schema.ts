@@ -141,8 +141,20 @@ export const firmwareSchema = z.strictObject({
   user_agent: z.string().min(2),
   /** Lowest acceptable firmware version, e.g. 96.86.0.100. */
   min: z
-    .string()
-    .regex(/^\d+(\.\d+)*[A-Za-z0-9.-]*$/, 'expected a firmware version such as 96.86.0.100 or 7.6.2c'),
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      if (typeof v === 'number') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `write the version in quotes ("${v}"): YAML reads an unquoted 7.10 as the number 7.1`,
+        });
+        return z.NEVER;
+      }
+      return v;
+    })
+    .pipe(
+      z.string().regex(/^\d+(\.\d+)*[A-Za-z0-9.-]*$/, 'expected a firmware version such as 96.86.0.100 or 7.6.2c'),
+    ),
   /** Why (advisory, known bug); shown in the finding. */
   reason: z.string().optional(),
 });

@@ -339,6 +339,30 @@ describe('hardline exception (CLI) on a copy of the example policy', () => {
     assert.match(no.stderr, /HL_ERR_USAGE: refused: an exception needs --approver, --expires/);
   });
 
+  it('a policy with CRLF line ends keeps them', async () => {
+    const crlf = path.join(dir, 'crlf.yaml');
+    const original = 'version: 1\r\n# ops policy\r\nexceptions: []\r\n';
+    writeFileSync(crlf, original);
+    await exceptionCommand(
+      'add',
+      undefined,
+      {
+        policy: crlf,
+        now: NOW_TEXT,
+        rule: 'AST-TLS-001',
+        target: 'pjsip:transport/transport-tls',
+        reason: 'firmware pending',
+        approver: 'ops',
+        expires: '1d',
+      },
+      () => {},
+    );
+    const after = readFileSync(crlf, 'utf8');
+    assert.ok(after.startsWith('version: 1\r\n# ops policy\r\nexceptions:\r\n'));
+    assert.doesNotMatch(after.replace(/\r\n/g, ''), /\n/, 'no bare LF');
+    assert.equal(parsePolicy(after, crlf).policy.exceptions.length, 1);
+  });
+
   it('a file that is not valid YAML is not touched', async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, 'version: 1\nexceptions: [\n');

@@ -128,6 +128,28 @@ describe('HL-VER-001 and HL-VER-002 versions', () => {
 });
 
 describe('HL-VER-003 firmware minimum', () => {
+  it('policy: firmware entries are strict and the version is checked, with file:line', () => {
+    assert.throws(
+      () =>
+        parsePolicy(
+          'version: 1\nfirmware:\n  - { user_agent: Yealink SIP-T54W, min: latest }\n',
+          '/tmp/p.yaml',
+        ),
+      (e: Error & { details?: { message: string; line?: number }[] }) =>
+        e.details!.some(
+          (d) => /firmware\.0\.min: expected a firmware version/.test(d.message) && d.line === 3,
+        ),
+    );
+    assert.throws(
+      () =>
+        parsePolicy(
+          'version: 1\nfirmware:\n  - { user_agent: Yealink, min: 1.0, model: x }\n',
+          '/tmp/p.yaml',
+        ),
+      (e: Error & { details?: { message: string }[] }) =>
+        e.details!.some((d) => /unknown key 'model'/.test(d.message)),
+    );
+  });
   it('reports devices below the policy minimum, by User-Agent prefix', () => {
     const f = run('HL-VER-003', { watch: watchAfter });
     assert.deepEqual(
