@@ -153,7 +153,9 @@ export const firmwareSchema = z.strictObject({
       return v;
     })
     .pipe(
-      z.string().regex(/^\d+(\.\d+)*[A-Za-z0-9.-]*$/, 'expected a firmware version such as 96.86.0.100 or 7.6.2c'),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)*[A-Za-z0-9.-]*$/, 'expected a firmware version such as 96.86.0.100 or 7.6.2c'),
     ),
   /** Why (advisory, known bug); shown in the finding. */
   reason: z.string().optional(),
