@@ -183,6 +183,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       file: policyFile ?? 'hardline.yaml',
       now,
       exceptions: applied.usage,
+      lineOf: (p) => opts.policy.lineOf?.(p),
     };
     for (const rule of selected) {
       if (rule.pbx !== 'any' || !rule.id.startsWith('HL-POL-')) continue;

@@ -26,7 +26,12 @@ export type ErrorCode =
   | 'HL_ERR_FIREWALL_UNSAFE'
   | 'HL_ERR_FIREWALL_MISSING'
   | 'HL_ERR_FIREWALL_CONFIRM'
-  | 'HL_ERR_BAN_STATE';
+  | 'HL_ERR_BAN_STATE'
+  // review (issue 8)
+  | 'HL_ERR_REVIEW_INPUT'
+  | 'HL_ERR_REVIEW_STATE'
+  | 'HL_ERR_WATCH_DATA'
+  | 'HL_ERR_ADVISORIES';
 
 export interface ErrorDetail {
   file?: string;
