@@ -182,18 +182,48 @@ const KNOWN_SPELLINGS = [
   'Diversion',
   'History-Info',
 ];
-/** KNOWN[length] = [spelling, canonical, spelling, canonical, ...] */
-export const KNOWN: (string[] | undefined)[] = [];
+/**
+ * Well-known spellings, found by the parser without slicing: (length, first character) selects
+ * a short list of candidates, compared in place with startsWith.
+ */
+/** KNOWN_TABLE[length * 128 + first char] = [spelling, canonical, spelling, canonical, ...] */
+const KNOWN_TABLE: (string[] | undefined)[] = [];
+
+function addKnown(spelling: string, canonical: string): void {
+  const k = spelling.length * 128 + spelling.charCodeAt(0);
+  const chain = KNOWN_TABLE[k] ?? [];
+  KNOWN_TABLE[k] = chain;
+  if (!chain.includes(spelling)) chain.push(spelling, canonical);
+}
+
 for (const sp of KNOWN_SPELLINGS) {
   const lower = sp.toLowerCase();
   const canonical = COMPACT[lower] ?? lower;
-  const lists = KNOWN[sp.length] ?? [];
-  KNOWN[sp.length] = lists;
-  lists.push(sp, canonical);
-  if (lower !== sp) lists.push(lower, canonical);
+  addKnown(sp, canonical);
+  if (lower !== sp) addKnown(lower, canonical);
   cache.set(sp, canonical);
   cache.set(lower, canonical);
 }
+
+/**
+ * If s[from, to) is one of the well-known spellings, returns `[spelling, canonical]` from a
+ * shared table (no allocation); otherwise undefined.
+ */
+export function knownHeader(s: string, from: number, to: number): [string, string] | undefined {
+  const c0 = s.charCodeAt(from);
+  if (c0 >= 128) return undefined;
+  const chain = KNOWN_TABLE[(to - from) * 128 + c0];
+  if (chain === undefined) return undefined;
+  for (let k = 0; k < chain.length; k += 2) {
+    if (s.startsWith(chain[k]!, from)) {
+      KNOWN_HIT[0] = chain[k]!;
+      KNOWN_HIT[1] = chain[k + 1]!;
+      return KNOWN_HIT;
+    }
+  }
+  return undefined;
+}
+const KNOWN_HIT: [string, string] = ['', ''];
 
 /**
  * The canonical name of a header as written on the wire: lower-case long form, compact forms

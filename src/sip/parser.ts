@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { canonicalName, firstNonToken, KNOWN } from './headers.js';
+import { canonicalName, firstNonToken, knownHeader } from './headers.js';
 import { SipHeader, SipMessage } from './message.js';
 
 /**
@@ -193,34 +193,26 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
     if (headers.length >= maxHeaders)
       return err('HL_SIP_TOO_MANY_HEADERS', `more than ${maxHeaders} header lines`, pos);
     // Well-known spellings are matched in place (no allocation, already validated).
-    let raw: string | undefined;
-    let name: string | undefined;
-    const cands = KNOWN[ne - pos];
-    if (cands !== undefined) {
-      for (let k = 0; k < cands.length; k += 2) {
-        if (text.startsWith(cands[k]!, pos)) {
-          raw = cands[k]!;
-          name = cands[k + 1]!;
-          break;
-        }
-      }
-    }
-    if (raw === undefined || name === undefined) {
+    let raw: string;
+    let name: string;
+    const known = knownHeader(text, pos, ne);
+    if (known !== undefined) {
+      raw = known[0];
+      name = known[1];
+    } else {
       const badN = firstNonToken(text, pos, ne);
       if (badN >= 0) return err('HL_SIP_HEADER', 'invalid character in header name', badN);
       raw = text.slice(pos, ne);
       name = canonicalName(raw);
     }
-    const h = new SipHeader(name, raw, text.slice(vs, le), pos);
+    const h = new SipHeader(name, raw, undefined, pos, text, vs, le);
     headers.push(h);
     last = h;
     if (name === CONTENT_LENGTH) {
-      const v = h.value;
       let num = 0;
-      if (v.length === 0 || v.length > 10)
-        return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
-      for (let k = 0; k < v.length; k++) {
-        const d = v.charCodeAt(k) - 48;
+      if (le === vs || le - vs > 10) return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
+      for (let k = vs; k < le; k++) {
+        const d = text.charCodeAt(k) - 48;
         if (d < 0 || d > 9) return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
         num = num * 10 + d;
       }
