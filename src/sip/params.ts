@@ -146,9 +146,9 @@ export function paramIs(s: string, k: number, lit: string): boolean {
   return true;
 }
 
-/** Index of the scanned parameter named `lit`, or -1. */
+/** Index of the scanned parameter named `lit` (the last one when repeated, as in the record), or -1. */
 export function findParam(s: string, lit: string): number {
-  for (let k = 0; k < paramCount; k++) if (paramIs(s, k, lit)) return k;
+  for (let k = paramCount - 1; k >= 0; k--) if (paramIs(s, k, lit)) return k;
   return -1;
 }
 
