@@ -1,15 +1,18 @@
 import net from 'node:net';
 import { defineCheck } from '../check.js';
 
-export const MANAGEMENT_PORTS: { port: number; service: string }[] = [
-  { port: 22, service: 'SSH' },
-  { port: 80, service: 'HTTP (web GUI, provisioning)' },
-  { port: 443, service: 'HTTPS (web GUI, provisioning)' },
-  { port: 5038, service: 'Asterisk AMI' },
-  { port: 8021, service: 'FreeSWITCH event socket (ESL)' },
-  { port: 8088, service: 'Asterisk HTTP/ARI' },
-  { port: 8089, service: 'Asterisk HTTPS/ARI' },
-];
+/** How the default management ports (policy firewall.management.ports) are named in messages. */
+const SERVICES: Record<string, string> = {
+  ssh: 'SSH',
+  http: 'HTTP (web GUI, provisioning)',
+  https: 'HTTPS (web GUI, provisioning)',
+  ami: 'Asterisk AMI',
+  esl: 'FreeSWITCH event socket (ESL)',
+  'asterisk-http': 'Asterisk HTTP/ARI',
+  'asterisk-https': 'Asterisk HTTPS/ARI',
+};
+/** Shell and web administration: serious, but often deliberately reachable behind strong auth. */
+const ADMIN = new Set(['ssh', 'http', 'https']);
 
 /** TCP connect within the timeout: 'open' | 'closed' (refused) | 'filtered' (silent). */
 export function tcpState(
@@ -55,7 +58,11 @@ export default defineCheck({
       ...ctx.policy.probe.public_ports,
       ...ctx.declaredForHost.filter((d) => d.transport !== 'udp').map((d) => d.port),
     ]);
-    const todo = MANAGEMENT_PORTS.filter((p) => !declared.has(p.port));
+    // The site's management ports: the same list the firewall closes (default SSH 22, HTTP 80/443,
+    // AMI 5038, ESL 8021, ARI 8088/8089); TCP ones only (a UDP port cannot be probed by connect).
+    const todo = ctx.policy.firewall.management.ports
+      .filter((p) => p.protocol === 'tcp' && !declared.has(p.port))
+      .map((p) => ({ port: p.port, name: p.name, service: SERVICES[p.name] ?? `${p.name} (management)` }));
     const states = await Promise.all(
       todo.map(async (p) => {
         await ctx.pace();
@@ -67,7 +74,7 @@ export default defineCheck({
       ctx.report({
         messageId: 'open',
         data: { service: p.service, port: p.port },
-        severity: p.port === 22 || p.port === 80 || p.port === 443 ? 'medium' : 'high',
+        severity: ADMIN.has(p.name) ? 'medium' : 'high',
         target: `tcp/${host}:${p.port}`,
         evidence: [
           `TCP connect to ${host}:${p.port}: open (${states.map((s) => `${s.port} ${s.state}`).join(', ')})`,
