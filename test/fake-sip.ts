@@ -219,7 +219,7 @@ export class FakeSip {
     const v = req.get('authorization') ?? req.get('proxy-authorization');
     if (!v) return false;
     const a = parseAuthValue(v);
-    if (!a || a.scheme.toLowerCase() !== 'digest') return false;
+    if (a?.scheme.toLowerCase() !== 'digest') return false;
     const p = a.params;
     const pw = this.o.accounts?.[p['username'] ?? ''];
     if (pw === undefined || p['realm'] !== REALM || p['nonce'] !== this.nonce) return false;

@@ -41,6 +41,8 @@ export default defineCheck({
   step: 'exposure',
   scope: 'host',
   order: 40,
+  sends:
+    'A TCP connect (no data is sent) to each TCP port of firewall.management.ports (default SSH 22, HTTP 80 and 443, AMI 5038, ESL 8021, ARI 8088 and 8089) that is neither a declared SIP endpoint nor listed in probe.public_ports. Open means connected within 1.5 s; refused and silent ports are not reported.',
   docs: {
     why: 'AMI, ARI, the FreeSWITCH event socket, web GUIs and SSH control the whole PBX: originate calls, change dialplans, run commands. Scanners sweep these ports constantly; reachable from the Internet they are one weak password or one unpatched bug away from takeover and toll fraud.',
     fix: 'Bind management services to loopback or a management VLAN (Asterisk manager.conf/http.conf bindaddr, FreeSWITCH event_socket.conf.xml listen-ip 127.0.0.1) and admit the ports at the firewall only from the networks in hardline.yaml networks.mgmt. If a port must be public (a provisioning server on 443), declare it in probe.public_ports.',

@@ -221,7 +221,7 @@ export function tlsInfo(sock: tls.TLSSocket, servername: string | undefined): Tl
   const chain: CertInfo[] = [];
   let cert = sock.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
   const seen = new Set<string>();
-  while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256) && chain.length < 10) {
+  while (cert?.fingerprint256 && !seen.has(cert.fingerprint256) && chain.length < 10) {
     seen.add(cert.fingerprint256);
     const subject = fmtName(cert.subject);
     const issuer = fmtName(cert.issuer);
