@@ -53,9 +53,14 @@ export function parseChallenge(value: string): Challenge | undefined {
  * Linear; never throws.
  */
 export function parseAuthParams(s: string): Record<string, string> {
+  return authParamsAt(s, 0, s.length);
+}
+
+/** parseAuthParams over s[from, to) (a header value in place in the message text). */
+export function authParamsAt(s: string, from: number, to: number): Record<string, string> {
   const out: Record<string, string> = {};
-  let i = 0;
-  const n = s.length;
+  let i = from;
+  const n = to;
   let c = 0;
   /** Next backslash at or after the current quoted value (-1: none left; -2: not searched). */
   let bs = -2;
@@ -88,7 +93,8 @@ export function parseAuthParams(s: string): Record<string, string> {
       const vs = i + 1;
       if (bs !== -1 && bs < vs) bs = s.indexOf('\\', vs);
       let q = s.indexOf('"', vs);
-      if (bs < 0 || (q >= 0 && q < bs)) {
+      if (q >= n) q = -1;
+      if (bs < 0 || bs >= n || (q >= 0 && q < bs)) {
         // No escape inside: one slice.
         if (q < 0) q = n;
         val = s.slice(vs, q);
@@ -105,7 +111,8 @@ export function parseAuthParams(s: string): Record<string, string> {
       }
     } else {
       const vs = i;
-      while (i < n && s.charCodeAt(i) !== 44) i++;
+      i = s.indexOf(',', i);
+      if (i < 0 || i > n) i = n;
       let ve = i;
       while (ve > vs && s.charCodeAt(ve - 1) <= 32) ve--;
       val = s.slice(vs, ve);
@@ -169,16 +176,21 @@ export interface AuthValue {
 
 /** Parses `Digest username="a", realm="b", ...` (any scheme); undefined without a scheme. */
 export function parseAuthValue(value: string): AuthValue | undefined {
-  const n = value.length;
-  let i = 0;
-  while (i < n && value.charCodeAt(i) <= 32) i++;
-  const s = i;
-  for (; i < n; i++) {
-    const c = value.charCodeAt(i);
+  return authValueAt(value, 0, value.length);
+}
+
+/** parseAuthValue over s[from, to) (a header value in place in the message text). */
+export function authValueAt(s: string, from: number, to: number): AuthValue | undefined {
+  let i = from;
+  while (i < to && s.charCodeAt(i) <= 32) i++;
+  const st = i;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) break;
   }
-  if (i === s || i >= n || (value.charCodeAt(i) !== 32 && value.charCodeAt(i) !== 9)) return undefined;
-  return { scheme: value.slice(s, i), params: parseAuthParams(value.slice(i + 1)) };
+  if (i === st || i >= to || (s.charCodeAt(i) !== 32 && s.charCodeAt(i) !== 9)) return undefined;
+  const scheme = i - st === 6 && s.startsWith('Digest', st) ? 'Digest' : s.slice(st, i);
+  return { scheme, params: authParamsAt(s, i + 1, to) };
 }
 
 export const SUPPORTED_ALGORITHMS = ['MD5', 'MD5-SESS', 'SHA-256', 'SHA-256-SESS'] as const;

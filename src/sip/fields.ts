@@ -442,21 +442,15 @@ export function cseqAt(s: string, from: number, to: number): CSeq | FieldErr {
   return { seq, method: methodName(s, i, end) };
 }
 
-const METHODS = [
-  'INVITE',
-  'REGISTER',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'INFO',
-  'MESSAGE',
-];
-/** Common method names without allocating. */
+/** Common method names without allocating (checked by length first). */
 function methodName(s: string, from: number, to: number): string {
   const n = to - from;
-  for (const m of METHODS) if (m.length === n && s.startsWith(m, from)) return m;
+  const c0 = s.charCodeAt(from);
+  let m: string | undefined;
+  if (n === 6) m = c0 === 73 ? 'INVITE' : c0 === 67 ? 'CANCEL' : c0 === 78 ? 'NOTIFY' : undefined;
+  else if (n === 8) m = c0 === 82 ? 'REGISTER' : undefined;
+  else if (n === 3) m = c0 === 66 ? 'BYE' : c0 === 65 ? 'ACK' : undefined;
+  else if (n === 7) m = c0 === 79 ? 'OPTIONS' : c0 === 77 ? 'MESSAGE' : undefined;
+  if (m !== undefined && s.startsWith(m, from)) return m;
   return s.slice(from, to);
 }

@@ -196,9 +196,17 @@ function addKnown(spelling: string, canonical: string): void {
   if (!chain.includes(spelling)) chain.push(spelling, canonical);
 }
 
+/**
+ * The engine's single copy of a string (as for property names): comparing two interned strings
+ * is a pointer comparison, which is what header lookups by canonical name do all the time.
+ */
+function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
 for (const sp of KNOWN_SPELLINGS) {
-  const lower = sp.toLowerCase();
-  const canonical = COMPACT[lower] ?? lower;
+  const lower = intern(sp.toLowerCase());
+  const canonical = intern(COMPACT[lower] ?? lower);
   addKnown(sp, canonical);
   if (lower !== sp) addKnown(lower, canonical);
   cache.set(sp, canonical);

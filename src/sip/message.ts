@@ -1,3 +1,4 @@
+import { type AuthValue, authValueAt } from './digest.js';
 import {
   type CSeq,
   cseqAt,
@@ -274,18 +275,25 @@ export class SipMessage {
   /** Every Via, parsed; malformed ones are returned as errors (cached). */
   vias(): FieldResult<Via>[] {
     const fc = this.cache();
-    if (fc.vias === undefined || !this.sameLines(fc.viasKey, 'via')) {
-      fc.viasKey = this.lineKey('via');
-      const out: FieldResult<Via>[] = [];
-      for (const h of this.headers) {
-        if (h.name !== 'via') continue;
-        if (!hasComma(h)) {
-          if (h._ve > h._vs) out.push(wrapField(viaAt(h._src, h._vs, h._ve)));
-        } else for (const v of splitList(h.value)) out.push(wrapField(viaAt(v, 0, v.length)));
+    if (fc.vias !== undefined && this.sameLines(fc.viasKey, fc.viasGen, 'via')) return fc.vias;
+    const out: FieldResult<Via>[] = [];
+    let first: SipHeader | undefined;
+    let many: unknown[] | undefined;
+    for (const h of this.headers) {
+      if (h.name !== 'via') continue;
+      if (first === undefined) first = h;
+      else {
+        many ??= [first, first._gen];
+        many.push(h, h._gen);
       }
-      fc.vias = out;
+      if (!hasComma(h)) {
+        if (h._ve > h._vs) out.push(wrapField(viaAt(h._src, h._vs, h._ve)));
+      } else for (const v of splitList(h.value)) out.push(wrapField(viaAt(v, 0, v.length)));
     }
-    return fc.vias;
+    fc.viasKey = many ?? first ?? null;
+    fc.viasGen = first?._gen ?? 0;
+    fc.vias = out;
+    return out;
   }
 
   /** From, parsed (cached); undefined when absent or malformed. */
@@ -319,31 +327,39 @@ export class SipMessage {
   /** Contact values, parsed (cached); `'*'` for a wildcard Contact (REGISTER removing all bindings). */
   contacts(): NameAddr[] | '*' {
     const fc = this.cache();
-    if (fc.contacts === undefined || !this.sameLines(fc.contactsKey, 'contact')) {
-      fc.contactsKey = this.lineKey('contact');
-      const out: NameAddr[] = [];
-      let values = 0;
-      let wildcard = false;
-      for (const h of this.headers) {
-        if (h.name !== 'contact') continue;
-        if (!hasComma(h)) {
-          if (h._ve === h._vs) continue;
-          values++;
-          if (h._ve === h._vs + 1 && h._src.charCodeAt(h._vs) === 42) wildcard = true;
-          else {
-            const r = nameAddrAt(h._src, h._vs, h._ve);
-            if (r instanceof NameAddr) out.push(r);
-          }
-        } else
-          for (const v of splitList(h.value)) {
-            values++;
-            const r = nameAddrAt(v, 0, v.length);
-            if (r instanceof NameAddr) out.push(r);
-          }
+    if (fc.contacts !== undefined && this.sameLines(fc.contactsKey, fc.contactsGen, 'contact'))
+      return fc.contacts;
+    const out: NameAddr[] = [];
+    let values = 0;
+    let wildcard = false;
+    let first: SipHeader | undefined;
+    let many: unknown[] | undefined;
+    for (const h of this.headers) {
+      if (h.name !== 'contact') continue;
+      if (first === undefined) first = h;
+      else {
+        many ??= [first, first._gen];
+        many.push(h, h._gen);
       }
-      // A lone `*` is the wildcard; a `*` among other values is not a name-addr and is dropped.
-      fc.contacts = wildcard && values === 1 ? '*' : out;
+      if (!hasComma(h)) {
+        if (h._ve === h._vs) continue;
+        values++;
+        if (h._ve === h._vs + 1 && h._src.charCodeAt(h._vs) === 42) wildcard = true;
+        else {
+          const r = nameAddrAt(h._src, h._vs, h._ve);
+          if (r instanceof NameAddr) out.push(r);
+        }
+      } else
+        for (const v of splitList(h.value)) {
+          values++;
+          const r = nameAddrAt(v, 0, v.length);
+          if (r instanceof NameAddr) out.push(r);
+        }
     }
+    fc.contactsKey = many ?? first ?? null;
+    fc.contactsGen = first?._gen ?? 0;
+    // A lone `*` is the wildcard; a `*` among other values is not a name-addr and is dropped.
+    fc.contacts = wildcard && values === 1 ? '*' : out;
     return fc.contacts;
   }
 
@@ -362,43 +378,45 @@ export class SipMessage {
   }
 
   /**
-   * Identity of the lines of one header, for the field cache: the one header object in the
-   * usual case, else [header, gen, header, gen, ...].
+   * Are the lines of header `c` still those a cached field was parsed from? `key` is the one
+   * header object (with `gen`) in the usual case, null for none, or [header, gen, ...].
    */
-  private lineKey(c: string): unknown {
-    let one: SipHeader | undefined;
-    let many: unknown[] | undefined;
-    for (const h of this.headers) {
-      if (h.name !== c) continue;
-      if (one === undefined && many === undefined) one = h;
-      else {
-        many ??= [one, one!._gen];
-        many.push(h, h._gen);
-      }
-    }
-    if (many !== undefined) return many;
-    return one === undefined ? null : one._gen === 0 ? one : [one, one._gen];
-  }
-
-  private sameLines(key: unknown, c: string): boolean {
-    if (key === undefined) return false;
+  private sameLines(key: unknown, gen: number, c: string): boolean {
+    const hs = this.headers;
     if (!Array.isArray(key)) {
-      // null (no line) or the single header object (gen 0)
       let found: SipHeader | null = null;
-      for (const h of this.headers) {
+      for (let i = 0; i < hs.length; i++) {
+        const h = hs[i]!;
         if (h.name !== c) continue;
         if (found !== null) return false;
         found = h;
       }
-      return found === key && (found === null || found._gen === 0);
+      return found === key && (found === null || found._gen === gen);
     }
     let k = 0;
-    for (const h of this.headers) {
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i]!;
       if (h.name !== c) continue;
       if (key[k] !== h || key[k + 1] !== h._gen) return false;
       k += 2;
     }
     return k === key.length;
+  }
+
+  /**
+   * The credentials of a request: its Authorization or, failing that, Proxy-Authorization
+   * header, parsed (cached); undefined when absent or without a scheme.
+   */
+  authorization(): AuthValue | undefined {
+    const h = this.first('authorization') ?? this.first('proxy-authorization');
+    if (h === undefined) return undefined;
+    const fc = this.cache();
+    if (fc.authH !== h || fc.authGen !== h._gen) {
+      fc.authH = h;
+      fc.authGen = h._gen;
+      fc.auth = authValueAt(h._src, h._vs, h._ve);
+    }
+    return fc.auth;
   }
 
   callId(): string | undefined {
@@ -446,6 +464,7 @@ class FieldCache {
   topViaGen = 0;
   topVia: Via | undefined = undefined;
   viasKey: unknown = undefined;
+  viasGen = 0;
   vias: FieldResult<Via>[] | undefined = undefined;
   fromH: SipHeader | undefined = undefined;
   fromGen = 0;
@@ -454,7 +473,11 @@ class FieldCache {
   toGen = 0;
   to: NameAddr | undefined = undefined;
   contactsKey: unknown = undefined;
+  contactsGen = 0;
   contacts: NameAddr[] | '*' | undefined = undefined;
+  authH: SipHeader | undefined = undefined;
+  authGen = 0;
+  auth: AuthValue | undefined = undefined;
   cseqH: SipHeader | undefined = undefined;
   cseqGen = 0;
   cseq: CSeq | undefined = undefined;
