@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { compareFindings } from '../audit/engine.js';
 import { applyExceptions } from '../audit/exceptions.js';

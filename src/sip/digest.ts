@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sameAt, setParam } from './params.js';
+import { hasBackslash, sameAt, setParam } from './params.js';
 
 /**
  * Client-side HTTP digest authentication for SIP (RFC 3261 22, RFC 2617, RFC 7616 / RFC 8760):
@@ -62,8 +62,6 @@ export function authParamsAt(s: string, from: number, to: number): Record<string
   let i = from;
   const n = to;
   let c = 0;
-  /** Next backslash at or after the current quoted value (-1: none left; -2: not searched). */
-  let bs = -2;
   while (i < n) {
     for (; i < n; i++) {
       c = s.charCodeAt(i);
@@ -91,10 +89,9 @@ export function authParamsAt(s: string, from: number, to: number): Record<string
     if (i < n && c === 34) {
       // Quoted string; an unterminated one runs to the end of the value.
       const vs = i + 1;
-      if (bs !== -1 && bs < vs) bs = s.indexOf('\\', vs);
       let q = s.indexOf('"', vs);
       if (q >= n) q = -1;
-      if (bs < 0 || bs >= n || (q >= 0 && q < bs)) {
+      if (!hasBackslash(s, vs, q < 0 ? n : q)) {
         // No escape inside: one slice.
         if (q < 0) q = n;
         val = s.slice(vs, q);
@@ -107,7 +104,6 @@ export function authParamsAt(s: string, from: number, to: number): Record<string
         }
         val = s.slice(vs, i).replace(/\\([\s\S])/g, '$1');
         i++;
-        bs = -2;
       }
     } else {
       const vs = i;

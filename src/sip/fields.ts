@@ -1,5 +1,5 @@
 import { firstNonToken } from './headers.js';
-import { buildParams, findParam, type Params, paramValue, scanParams } from './params.js';
+import { buildParams, findParam, hasBackslash, type Params, paramValue, scanParams } from './params.js';
 import { hostPortInto, lastHostError, parseUri, type Uri, type UriError, type UriResult } from './uri.js';
 
 /**
@@ -155,8 +155,7 @@ export function nameAddrAt(s: string, from: number, to: number): NameAddr | Fiel
     const q = i;
     let esc = false;
     i = s.indexOf('"', q + 1);
-    const bs = s.indexOf('\\', q + 1);
-    if (bs >= 0 && bs < i && bs < to) {
+    if (i >= 0 && i < to && hasBackslash(s, q + 1, i)) {
       esc = true;
       for (i = q + 1; i < to; i++) {
         c = s.charCodeAt(i);

@@ -183,17 +183,41 @@ const KNOWN_SPELLINGS = [
   'History-Info',
 ];
 /**
- * Well-known spellings, found by the parser without slicing: (length, first character) selects
- * a short list of candidates, compared in place with startsWith.
+ * Well-known spellings, recognised by the parser while it scans a header name for its colon:
+ * a trie over the characters (TRIE_NEXT[node * 128 + char] = child + 1, 0 for none), so one
+ * pass finds the colon, checks the characters and identifies the header without slicing.
  */
-/** KNOWN_TABLE[length * 128 + first char] = [spelling, canonical, spelling, canonical, ...] */
-const KNOWN_TABLE: (string[] | undefined)[] = [];
+const KNOWN_RAW: string[] = [''];
+const KNOWN_CANONICAL: string[] = [''];
+let trieNodes = 1;
+let TRIE_NEXT = new Int16Array(128 * 512);
+/** TRIE_HIT[node] = index into KNOWN_RAW/KNOWN_CANONICAL of the spelling ending there, or 0. */
+let TRIE_HIT = new Int16Array(512);
 
 function addKnown(spelling: string, canonical: string): void {
-  const k = spelling.length * 128 + spelling.charCodeAt(0);
-  const chain = KNOWN_TABLE[k] ?? [];
-  KNOWN_TABLE[k] = chain;
-  if (!chain.includes(spelling)) chain.push(spelling, canonical);
+  let node = 0;
+  for (let i = 0; i < spelling.length; i++) {
+    const c = spelling.charCodeAt(i);
+    let next = TRIE_NEXT[node * 128 + c]!;
+    if (next === 0) {
+      if (trieNodes === TRIE_HIT.length) {
+        const n = new Int16Array(TRIE_NEXT.length * 2);
+        n.set(TRIE_NEXT);
+        TRIE_NEXT = n;
+        const h = new Int16Array(TRIE_HIT.length * 2);
+        h.set(TRIE_HIT);
+        TRIE_HIT = h;
+      }
+      next = ++trieNodes;
+      TRIE_NEXT[node * 128 + c] = next;
+    }
+    node = next - 1;
+  }
+  if (TRIE_HIT[node] === 0) {
+    TRIE_HIT[node] = KNOWN_RAW.length;
+    KNOWN_RAW.push(spelling);
+    KNOWN_CANONICAL.push(canonical);
+  }
 }
 
 /**
@@ -213,25 +237,57 @@ for (const sp of KNOWN_SPELLINGS) {
   cache.set(lower, canonical);
 }
 
+/** Result of scanHeaderName (reused; read it before the next call). */
+export const NAME_SCAN = {
+  /** Index of the colon, -1 when the line has none. */
+  colon: -1,
+  /** End of the name (white space before the colon excluded). */
+  end: 0,
+  /** First character of the name that is not a token character, -1 when none. */
+  bad: -1,
+  /** Index into knownRaw/knownCanonical of a well-known spelling, 0 when the name is not one. */
+  known: 0,
+};
+
 /**
- * If s[from, to) is one of the well-known spellings, returns `[spelling, canonical]` from a
- * shared table (no allocation); otherwise undefined.
+ * Scans the header name starting at s[from] up to its colon (before `to`, the end of the
+ * line): finds the colon, the end of the name, the first invalid character, and whether the
+ * name is a well-known spelling. One pass, no allocation.
  */
-export function knownHeader(s: string, from: number, to: number): [string, string] | undefined {
-  const c0 = s.charCodeAt(from);
-  if (c0 >= 128) return undefined;
-  const chain = KNOWN_TABLE[(to - from) * 128 + c0];
-  if (chain === undefined) return undefined;
-  for (let k = 0; k < chain.length; k += 2) {
-    if (s.startsWith(chain[k]!, from)) {
-      KNOWN_HIT[0] = chain[k]!;
-      KNOWN_HIT[1] = chain[k + 1]!;
-      return KNOWN_HIT;
+export function scanHeaderName(s: string, from: number, to: number): void {
+  let node = 0;
+  let bad = -1;
+  let i = from;
+  let end = -1;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) break;
+    if (c === 32 || c === 9) {
+      if (end < 0) end = i;
+      continue;
     }
+    if (end >= 0) {
+      // Text after white space inside the name: the white space is the invalid character.
+      if (bad < 0) bad = end;
+      end = -1;
+    }
+    if (c >= 128 || TOKEN[c] !== 1) {
+      if (bad < 0) bad = i;
+      node = -1;
+    } else if (node >= 0) node = TRIE_NEXT[node * 128 + c]! - 1;
   }
-  return undefined;
+  NAME_SCAN.colon = i < to ? i : -1;
+  NAME_SCAN.end = end >= 0 ? end : i;
+  NAME_SCAN.bad = bad;
+  NAME_SCAN.known = node > 0 && bad < 0 ? TRIE_HIT[node]! : 0;
 }
-const KNOWN_HIT: [string, string] = ['', ''];
+
+export function knownRaw(k: number): string {
+  return KNOWN_RAW[k]!;
+}
+export function knownCanonical(k: number): string {
+  return KNOWN_CANONICAL[k]!;
+}
 
 /**
  * The canonical name of a header as written on the wire: lower-case long form, compact forms

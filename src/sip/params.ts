@@ -59,8 +59,6 @@ function record(k: number, ns: number, ne: number, flags: number, vs: number, ve
 export function scanParams(s: string, from: number, to: number): number {
   let i = from;
   let k = 0;
-  /** Next backslash at or after the current position (-2: not searched yet, -1: none). */
-  let bs = -2;
   paramCount = 0;
   while (i < to) {
     let c = s.charCodeAt(i);
@@ -94,8 +92,7 @@ export function scanParams(s: string, from: number, to: number): number {
         const q = i;
         let close = s.indexOf('"', q + 1);
         if (close < 0 || close >= to) return q;
-        if (bs !== -1 && bs <= q) bs = s.indexOf('\\', q + 1);
-        if (bs >= 0 && bs < close) {
+        if (hasBackslash(s, q + 1, close)) {
           // Escapes inside: walk the quoted string pair by pair.
           flags |= P_ESCAPED;
           for (i = q + 1; i < to; i++) {
@@ -105,7 +102,6 @@ export function scanParams(s: string, from: number, to: number): number {
           }
           if (i >= to) return q;
           close = i;
-          bs = -2;
         }
         vs = q + 1;
         ve = close;
@@ -260,6 +256,12 @@ export function percentDecode(s: string): string | undefined {
     else for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b);
   }
   return Buffer.from(bytes).toString('utf8');
+}
+
+/** Is there a backslash in s[from, to)? (A short range: the inside of a quoted string.) */
+export function hasBackslash(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 92) return true;
+  return false;
 }
 
 /** Does s[a, a + lit.length) equal lit (the caller checked the length)? */

@@ -1,5 +1,12 @@
 import { isAscii } from 'node:buffer';
-import { canonicalName, firstNonToken, knownHeader } from './headers.js';
+import {
+  canonicalName,
+  firstNonToken,
+  knownCanonical,
+  knownRaw,
+  NAME_SCAN,
+  scanHeaderName,
+} from './headers.js';
 import { SipHeader, SipMessage } from './message.js';
 
 /**
@@ -48,7 +55,7 @@ export interface ParseOptions {
 const DEFAULT_MAX_SIZE = 256 * 1024;
 const DEFAULT_MAX_HEADERS = 256;
 const CONTENT_LENGTH = canonicalName('Content-Length');
-// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for exactly those
+/** Control characters and white space, which a Request-URI never contains. */
 const CONTROL = /[\x00-\x20\x7f]/;
 
 function err(code: SipParseErrorCode, message: string, offset: number): SipParseResult {
@@ -184,29 +191,28 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
       pos = eol + 1;
       continue;
     }
-    const colon = text.indexOf(':', pos);
-    if (colon < 0 || colon >= le) return err('HL_SIP_HEADER', 'header line without a colon', pos);
-    let ne = colon;
-    let w = text.charCodeAt(ne - 1);
-    while (ne > pos && (w === 32 || w === 9)) w = text.charCodeAt(--ne - 1);
+    scanHeaderName(text, pos, le);
+    const colon = NAME_SCAN.colon;
+    if (colon < 0) return err('HL_SIP_HEADER', 'header line without a colon', pos);
+    const ne = NAME_SCAN.end;
     if (ne === pos) return err('HL_SIP_HEADER', 'empty header name', pos);
+    if (NAME_SCAN.bad >= 0 && NAME_SCAN.bad < ne)
+      return err('HL_SIP_HEADER', 'invalid character in header name', NAME_SCAN.bad);
     let vs = colon + 1;
-    w = text.charCodeAt(vs);
+    let w = text.charCodeAt(vs);
     while (vs < le && (w === 32 || w === 9)) w = text.charCodeAt(++vs);
     w = text.charCodeAt(le - 1);
     while (le > vs && (w === 32 || w === 9)) w = text.charCodeAt(--le - 1);
     if (headers.length >= maxHeaders)
       return err('HL_SIP_TOO_MANY_HEADERS', `more than ${maxHeaders} header lines`, pos);
-    // Well-known spellings are matched in place (no allocation, already validated).
+    // Well-known spellings come from a table (no allocation); others are sliced once.
     let raw: string;
     let name: string;
-    const known = knownHeader(text, pos, ne);
-    if (known !== undefined) {
-      raw = known[0];
-      name = known[1];
+    const known = NAME_SCAN.known;
+    if (known > 0) {
+      raw = knownRaw(known);
+      name = knownCanonical(known);
     } else {
-      const badN = firstNonToken(text, pos, ne);
-      if (badN >= 0) return err('HL_SIP_HEADER', 'invalid character in header name', badN);
       raw = text.slice(pos, ne);
       name = canonicalName(raw);
     }
