@@ -21,8 +21,8 @@ export interface FieldError {
 
 /** The error value of the unwrapped parsers. */
 export class FieldErr implements FieldError {
-  message: string;
-  offset: number;
+  declare message: string;
+  declare offset: number;
   constructor(message: string, offset: number) {
     this.message = message;
     this.offset = offset;
@@ -52,15 +52,15 @@ function paramsOf(src: string, from: number, to: number): Params {
  */
 export class NameAddr {
   /** Display name, unquoted and unescaped. */
-  displayName: string | undefined;
+  declare displayName: string | undefined;
   /** The URI as written between < > (or the addr-spec). */
-  uriText: string;
-  private p: Params | undefined;
-  private src: string;
-  private ps: number;
-  private pe: number;
-  private tagValue: string | undefined;
-  private parsed: UriResult | undefined;
+  declare uriText: string;
+  declare private p: Params | undefined;
+  declare private src: string;
+  declare private ps: number;
+  declare private pe: number;
+  declare private tagValue: string | undefined;
+  declare private parsed: UriResult | undefined;
 
   /**
    * With `params` undefined, the (validated) parameters are src[ps, pe) and are read on
@@ -241,22 +241,32 @@ export interface Via {
 }
 
 class ViaValue implements Via {
-  protocol: string;
-  transport: string;
-  host = '';
-  hostType: 'ipv4' | 'ipv6' | 'name' = 'name';
-  port: number | undefined = undefined;
-  branch: string | undefined = undefined;
-  received: string | undefined = undefined;
-  rport: number | null | undefined = undefined;
-  private p: Params | undefined = undefined;
-  private src: string;
-  private ps = 0;
-  private pe = 0;
+  declare protocol: string;
+  declare transport: string;
+  declare host: string;
+  declare hostType: 'ipv4' | 'ipv6' | 'name';
+  declare port: number | undefined;
+  declare branch: string | undefined;
+  declare received: string | undefined;
+  declare rport: number | null | undefined;
+  declare private p: Params | undefined;
+  declare private src: string;
+  declare private ps: number;
+  declare private pe: number;
   constructor(protocol: string, transport: string, src: string) {
+    // Plain assignments in one constructor (no field initialisers): one object shape, set fast.
     this.protocol = protocol;
     this.transport = transport;
+    this.host = '';
+    this.hostType = 'name';
+    this.port = undefined;
+    this.branch = undefined;
+    this.received = undefined;
+    this.rport = undefined;
+    this.p = undefined;
     this.src = src;
+    this.ps = 0;
+    this.pe = 0;
   }
   setParams(ps: number, pe: number): void {
     this.ps = ps;

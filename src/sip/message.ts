@@ -14,20 +14,20 @@ import { parseUri, type Uri } from './uri.js';
 
 /** One header line. `name` is canonical (lower-case long form); `raw` is as written. */
 export class SipHeader {
-  name: string;
-  raw: string;
+  declare name: string;
+  declare raw: string;
   /** Byte offset of the header line in the parsed input (-1 for headers added later). */
-  offset: number;
+  declare offset: number;
   /**
    * Where the value is: `_src[_vs, _ve)` (the message text for parsed headers, so structured
    * fields are parsed in place without copying the value first). Internal to the SIP core.
    */
-  _src: string;
-  _vs: number;
-  _ve: number;
+  declare _src: string;
+  declare _vs: number;
+  declare _ve: number;
   /** Bumped on every change of the value (keys the per-message field cache). Internal. */
-  _gen: number;
-  private v: string | undefined;
+  declare _gen: number;
+  declare private v: string | undefined;
   /**
    * `value` undefined: the value is src[vs, ve) and is sliced on first read (the parser's
    * fast path); otherwise src, vs and ve are ignored.
@@ -86,27 +86,27 @@ export class SipHeader {
  * return undefined when the header is absent or malformed.
  */
 export class SipMessage {
-  kind: 'request' | 'response';
+  declare kind: 'request' | 'response';
   /** Request method (requests only; empty for responses, see cseq().method). */
-  method: string;
+  declare method: string;
   /** Request-URI as written (requests only). */
-  uri: string;
+  declare uri: string;
   /** Status code (responses only; 0 for requests). */
-  status: number;
-  reason: string;
-  version: string;
-  headers: SipHeader[];
+  declare status: number;
+  declare reason: string;
+  declare version: string;
+  declare headers: SipHeader[];
   /** Body bytes are taken lazily from the source. */
-  private src: Buffer | string | undefined;
-  private bodyStart: number;
-  private bodyEnd: number;
-  private bodyCache: Buffer | undefined;
+  declare private src: Buffer | string | undefined;
+  declare private bodyStart: number;
+  declare private bodyEnd: number;
+  declare private bodyCache: Buffer | undefined;
   /**
    * Parsed-field cache. Each entry remembers the header text it was parsed from and is reused
    * only while the message still holds that exact text, so edits (set, add, remove, or direct
    * changes to `headers`) can never serve a stale value.
    */
-  private fc: FieldCache | undefined;
+  declare private fc: FieldCache | undefined;
 
   constructor(
     kind: 'request' | 'response',
@@ -425,11 +425,14 @@ export class SipMessage {
 
   /** Content-Length header as a number (undefined when absent or malformed). */
   contentLength(): number | undefined {
-    const v = this.get('content-length');
-    if (v === undefined || v.length === 0 || v.length > 10) return undefined;
+    const h = this.first('content-length');
+    if (h === undefined) return undefined;
+    // Read in place: no copy of the value.
+    const s = h._src;
+    if (h._ve === h._vs || h._ve - h._vs > 10) return undefined;
     let n = 0;
-    for (let i = 0; i < v.length; i++) {
-      const d = v.charCodeAt(i) - 48;
+    for (let i = h._vs; i < h._ve; i++) {
+      const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) return undefined;
       n = n * 10 + d;
     }
@@ -460,25 +463,48 @@ function hasComma(h: SipHeader): boolean {
 }
 
 class FieldCache {
-  topViaH: SipHeader | undefined = undefined;
-  topViaGen = 0;
-  topVia: Via | undefined = undefined;
-  viasKey: unknown = undefined;
-  viasGen = 0;
-  vias: FieldResult<Via>[] | undefined = undefined;
-  fromH: SipHeader | undefined = undefined;
-  fromGen = 0;
-  from: NameAddr | undefined = undefined;
-  toH: SipHeader | undefined = undefined;
-  toGen = 0;
-  to: NameAddr | undefined = undefined;
-  contactsKey: unknown = undefined;
-  contactsGen = 0;
-  contacts: NameAddr[] | '*' | undefined = undefined;
-  authH: SipHeader | undefined = undefined;
-  authGen = 0;
-  auth: AuthValue | undefined = undefined;
-  cseqH: SipHeader | undefined = undefined;
-  cseqGen = 0;
-  cseq: CSeq | undefined = undefined;
+  declare topViaH: SipHeader | undefined;
+  declare topViaGen: number;
+  declare topVia: Via | undefined;
+  declare viasKey: unknown;
+  declare viasGen: number;
+  declare vias: FieldResult<Via>[] | undefined;
+  declare fromH: SipHeader | undefined;
+  declare fromGen: number;
+  declare from: NameAddr | undefined;
+  declare toH: SipHeader | undefined;
+  declare toGen: number;
+  declare to: NameAddr | undefined;
+  declare contactsKey: unknown;
+  declare contactsGen: number;
+  declare contacts: NameAddr[] | '*' | undefined;
+  declare authH: SipHeader | undefined;
+  declare authGen: number;
+  declare auth: AuthValue | undefined;
+  declare cseqH: SipHeader | undefined;
+  declare cseqGen: number;
+  declare cseq: CSeq | undefined;
+  constructor() {
+    this.topViaH = undefined;
+    this.topViaGen = 0;
+    this.topVia = undefined;
+    this.viasKey = undefined;
+    this.viasGen = 0;
+    this.vias = undefined;
+    this.fromH = undefined;
+    this.fromGen = 0;
+    this.from = undefined;
+    this.toH = undefined;
+    this.toGen = 0;
+    this.to = undefined;
+    this.contactsKey = undefined;
+    this.contactsGen = 0;
+    this.contacts = undefined;
+    this.authH = undefined;
+    this.authGen = 0;
+    this.auth = undefined;
+    this.cseqH = undefined;
+    this.cseqGen = 0;
+    this.cseq = undefined;
+  }
 }
