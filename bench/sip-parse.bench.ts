@@ -113,8 +113,8 @@ for (let round = 0; round < ROUNDS; round++) {
     fn(n);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
-    (wall[name] ??= []).push(n / s);
-    (cpu[name] ??= []).push(n / ((c.user + c.system) / 1e6));
+    wall[name] = [...(wall[name] ?? []), n / s];
+    cpu[name] = [...(cpu[name] ?? []), n / ((c.user + c.system) / 1e6)];
   }
 }
 const load1 = os.loadavg();
