@@ -65,32 +65,38 @@ function err(code: SipParseErrorCode, message: string, offset: number): SipParse
 /** Parses one SIP message from bytes or text. Never throws. */
 export function parse(input: Buffer | Uint8Array | string, opts?: ParseOptions): SipParseResult {
   try {
-    return parseUnsafe(input, opts);
+    const maxSize = opts?.maxSize ?? DEFAULT_MAX_SIZE;
+    if (typeof input === 'string') {
+      const bytes = Buffer.byteLength(input, 'utf8');
+      if (bytes > maxSize)
+        return err('HL_SIP_TOO_LARGE', `message of ${bytes} bytes exceeds ${maxSize}`, maxSize);
+      // Non-ASCII text: work on its UTF-8 bytes so offsets and Content-Length are in bytes.
+      if (bytes !== input.length) return parseBytes(Buffer.from(input, 'utf8'), opts, maxSize);
+      return parseText(input, undefined, opts);
+    }
+    const buf = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    return parseBytes(buf, opts, maxSize);
   } catch (e) {
     // Defensive: a bug must not take a long-running listener down.
     return err('HL_SIP_START_LINE', `internal parser error: ${(e as Error).message}`, 0);
   }
 }
 
-function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): SipParseResult {
-  const maxSize = opts?.maxSize ?? DEFAULT_MAX_SIZE;
+function parseBytes(buf: Buffer, opts: ParseOptions | undefined, maxSize: number): SipParseResult {
+  if (buf.length > maxSize)
+    return err('HL_SIP_TOO_LARGE', `message of ${buf.length} bytes exceeds ${maxSize}`, maxSize);
+  return parseText(buf.toString('latin1'), buf, opts);
+}
+
+/**
+ * The parser proper, on text with one character per byte (so every index is a byte offset);
+ * `buf` is the original bytes when the input was bytes (the body is then taken from them).
+ * Strings and buffers meet here, so this code sees one type of input whatever the caller has.
+ */
+function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | undefined): SipParseResult {
   const stream = opts?.mode === 'stream';
-  let buf: Buffer | undefined;
-  /** The input as one character per byte (latin1), so every index is a byte offset. */
-  let text: string;
-  if (typeof input === 'string') {
-    const bytes = Buffer.byteLength(input, 'utf8');
-    if (bytes > maxSize)
-      return err('HL_SIP_TOO_LARGE', `message of ${bytes} bytes exceeds ${maxSize}`, maxSize);
-    // Non-ASCII text: work on its UTF-8 bytes so offsets and Content-Length are in bytes.
-    if (bytes !== input.length) return parseUnsafe(Buffer.from(input, 'utf8'), opts);
-    text = input;
-  } else {
-    buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    if (buf.length > maxSize)
-      return err('HL_SIP_TOO_LARGE', `message of ${buf.length} bytes exceeds ${maxSize}`, maxSize);
-    text = buf.toString('latin1');
-  }
   const total = text.length;
 
   // RFC 3261 7.5: ignore CRLFs before the start line.
