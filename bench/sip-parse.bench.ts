@@ -14,11 +14,15 @@
 //   parse + all      the above plus what `sip` also builds: the Authorization/Proxy-Authorization
 //                    scheme and every auth-param, and the parameter record of each Contact and
 //                    Via. The strictest equal-output comparison.
-// Rounds interleave the parsers so machine noise hits them alike. Each rate is reported as a
-// median over rounds twice: by wall clock, and by the process's CPU time (user + system), which
-// on a shared machine is closer to "one core" (GC helper threads count against hardline too).
+// Every measurement runs in a fresh Node process (warm-up passes, then one timed pass over the
+// corpus), so no parser inherits another's JIT type feedback or garbage; rounds interleave the
+// parsers so machine noise hits them alike. Each rate is reported as a median over rounds
+// twice: by wall clock, and by the process's CPU time (user + system), which on a shared
+// machine is closer to "one core" (GC helper threads count against the parser measured).
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { SipMessage } from '../src/sip/message.js';
 import { parse } from '../src/sip/parser.js';
 import { corpus } from './sip-corpus.js';
@@ -101,21 +105,41 @@ const runners: Record<string, (n: number) => void> = {
   },
 };
 
+const names = Object.keys(runners);
+const childArg = process.argv.indexOf('--child');
+if (childArg > 0) {
+  // One parser in this fresh process: warm up (the JIT optimises it), then one timed pass.
+  const name = names[Number(process.argv[childArg + 1])]!;
+  const fn = runners[name]!;
+  const n = name.startsWith('sip.js') ? Math.min(N, 1000) : N;
+  fn(n);
+  fn(n);
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  fn(n);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  process.stdout.write(`${JSON.stringify({ wall: n / s, cpu: n / ((c.user + c.system) / 1e6), sink })}\n`);
+  process.exit(0);
+}
+
+// Each measurement runs in a fresh Node process, so no parser inherits another's JIT type
+// feedback or garbage; rounds interleave the parsers so machine noise hits them alike.
+const self = fileURLToPath(import.meta.url);
 const load0 = os.loadavg();
 const wall: Record<string, number[]> = {};
 const cpu: Record<string, number[]> = {};
-for (const name of Object.keys(runners)) runners[name]!(Math.min(N, 2000)); // warm-up
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, fn] of Object.entries(runners)) {
-    const n = name.startsWith('sip.js') ? Math.min(N, 1000) : N;
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    fn(n);
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    const c = process.cpuUsage(c0);
-    wall[name] = [...(wall[name] ?? []), n / s];
-    cpu[name] = [...(cpu[name] ?? []), n / ((c.user + c.system) / 1e6)];
-  }
+  names.forEach((name, i) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, String(N), '1', '--child', String(i)], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
+    const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number };
+    wall[name] = [...(wall[name] ?? []), m.wall];
+    cpu[name] = [...(cpu[name] ?? []), m.cpu];
+  });
 }
 const load1 = os.loadavg();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -447,12 +447,15 @@ export function cseqAt(s: string, from: number, to: number): CSeq | FieldErr {
   const ms = i;
   while (i < end && isWs(s.charCodeAt(i))) i++;
   if (i === ms) return new FieldErr('expected whitespace and a method', i - start);
-  if (i === end || firstNonToken(s, i, end) >= 0) return new FieldErr('invalid method', i - start);
-  return { seq, method: methodName(s, i, end) };
+  if (i === end) return new FieldErr('invalid method', i - start);
+  const known = knownMethod(s, i, end);
+  if (known !== undefined) return { seq, method: known };
+  if (firstNonToken(s, i, end) >= 0) return new FieldErr('invalid method', i - start);
+  return { seq, method: s.slice(i, end) };
 }
 
-/** Common method names without allocating (checked by length first). */
-function methodName(s: string, from: number, to: number): string {
+/** A common method name spelled exactly s[from, to), without allocating; else undefined. */
+function knownMethod(s: string, from: number, to: number): string | undefined {
   const n = to - from;
   const c0 = s.charCodeAt(from);
   let m: string | undefined;
@@ -460,6 +463,5 @@ function methodName(s: string, from: number, to: number): string {
   else if (n === 8) m = c0 === 82 ? 'REGISTER' : undefined;
   else if (n === 3) m = c0 === 66 ? 'BYE' : c0 === 65 ? 'ACK' : undefined;
   else if (n === 7) m = c0 === 79 ? 'OPTIONS' : c0 === 77 ? 'MESSAGE' : undefined;
-  if (m !== undefined && s.startsWith(m, from)) return m;
-  return s.slice(from, to);
+  return m !== undefined && s.startsWith(m, from) ? m : undefined;
 }

@@ -189,10 +189,12 @@ const KNOWN_SPELLINGS = [
  */
 const KNOWN_RAW: string[] = [''];
 const KNOWN_CANONICAL: string[] = [''];
-let trieNodes = 1;
-let TRIE_NEXT = new Int16Array(128 * 512);
+/** Upper bound of trie nodes: one per character of every spelling, plus the root. */
+const TRIE_SIZE = 1 + 2 * KNOWN_SPELLINGS.reduce((n, sp) => n + sp.length, 0);
+const TRIE_NEXT = new Int16Array(128 * TRIE_SIZE);
 /** TRIE_HIT[node] = index into KNOWN_RAW/KNOWN_CANONICAL of the spelling ending there, or 0. */
-let TRIE_HIT = new Int16Array(512);
+const TRIE_HIT = new Int16Array(TRIE_SIZE);
+let trieNodes = 1;
 
 function addKnown(spelling: string, canonical: string): void {
   let node = 0;
@@ -200,14 +202,6 @@ function addKnown(spelling: string, canonical: string): void {
     const c = spelling.charCodeAt(i);
     let next = TRIE_NEXT[node * 128 + c]!;
     if (next === 0) {
-      if (trieNodes === TRIE_HIT.length) {
-        const n = new Int16Array(TRIE_NEXT.length * 2);
-        n.set(TRIE_NEXT);
-        TRIE_NEXT = n;
-        const h = new Int16Array(TRIE_HIT.length * 2);
-        h.set(TRIE_HIT);
-        TRIE_HIT = h;
-      }
       next = ++trieNodes;
       TRIE_NEXT[node * 128 + c] = next;
     }

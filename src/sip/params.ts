@@ -258,10 +258,23 @@ export function percentDecode(s: string): string | undefined {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** Is there a backslash in s[from, to)? (A short range: the inside of a quoted string.) */
+/** The string last searched for backslashes, from where, and the next backslash found (-1: none). */
+let bsText = '';
+let bsFrom = 0;
+let bsNext = -1;
+
+/**
+ * Is there a backslash (a quoted-pair escape) in s[from, to)? Quoted strings are checked often
+ * and escapes are rare: the next backslash of the text is remembered, so a message is searched
+ * about once (native search), not once per quoted string.
+ */
 export function hasBackslash(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 92) return true;
-  return false;
+  if (s !== bsText || from < bsFrom || (bsNext >= 0 && bsNext < from)) {
+    bsText = s;
+    bsFrom = from;
+    bsNext = s.indexOf('\\', from);
+  }
+  return bsNext >= 0 && bsNext < to;
 }
 
 /** Does s[a, a + lit.length) equal lit (the caller checked the length)? */
