@@ -1,5 +1,14 @@
 import { firstNonToken } from './headers.js';
-import { buildParams, findParam, hasBackslash, type Params, paramValue, scanParams } from './params.js';
+import {
+  buildParams,
+  findParam,
+  hasBackslash,
+  type Params,
+  paramCount,
+  paramIs,
+  paramValue,
+  scanParams,
+} from './params.js';
 import { hostPortInto, lastHostError, parseUri, type Uri, type UriError, type UriResult } from './uri.js';
 
 /**
@@ -371,13 +380,19 @@ export function viaAt(s: string, from: number, to: number): Via | FieldErr {
     const e = scanParams(s, i, to);
     if (e >= 0) return new FieldErr('malformed Via parameter', e - from);
     via.setParams(i, to);
-    let k = findParam(s, 'branch');
-    if (k >= 0) via.branch = paramValue(s, k) ?? undefined;
-    k = findParam(s, 'received');
-    if (k >= 0) via.received = paramValue(s, k) ?? undefined;
-    k = findParam(s, 'rport');
-    if (k >= 0) {
-      const r = paramValue(s, k);
+    // One pass over the parameters found: the last of each name wins, as in the record.
+    let branch = -1;
+    let received = -1;
+    let rport = -1;
+    for (let k = 0; k < paramCount; k++) {
+      if (paramIs(s, k, 'branch')) branch = k;
+      else if (paramIs(s, k, 'rport')) rport = k;
+      else if (paramIs(s, k, 'received')) received = k;
+    }
+    if (branch >= 0) via.branch = paramValue(s, branch) ?? undefined;
+    if (received >= 0) via.received = paramValue(s, received) ?? undefined;
+    if (rport >= 0) {
+      const r = paramValue(s, rport);
       if (r === null || r === '') via.rport = null;
       else {
         const port = portNumber(r);

@@ -420,7 +420,7 @@ export class SipMessage {
   }
 
   callId(): string | undefined {
-    return this.get('call-id');
+    return this.first('call-id')?.value;
   }
 
   /** Content-Length header as a number (undefined when absent or malformed). */
@@ -456,10 +456,24 @@ function wrapField<T>(r: T | FieldErr): FieldResult<T> {
   return r instanceof FieldErr ? { ok: false, error: r } : { ok: true, value: r };
 }
 
-/** Is there a comma in the header's value (a list value that needs splitting)? */
+/** The text last searched for commas, from where, and the next comma found (-1: none). */
+let commaText = '';
+let commaFrom = 0;
+let commaNext = -1;
+
+/**
+ * Is there a comma in the header's value (a list value that needs splitting)? The next comma of
+ * the message text is remembered, so reading several headers searches the text about once.
+ */
 function hasComma(h: SipHeader): boolean {
-  const i = h._src.indexOf(',', h._vs);
-  return i >= 0 && i < h._ve;
+  const s = h._src;
+  const from = h._vs;
+  if (s !== commaText || from < commaFrom || (commaNext >= 0 && commaNext < from)) {
+    commaText = s;
+    commaFrom = from;
+    commaNext = s.indexOf(',', from);
+  }
+  return commaNext >= 0 && commaNext < h._ve;
 }
 
 class FieldCache {

@@ -161,9 +161,8 @@ function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | u
     if (sp2 === sp1 + 1) return err('HL_SIP_REQUEST_URI', 'empty Request-URI', sp2);
     uri = text.slice(sp1 + 1, sp2);
     // One native scan (the regular expression engine) instead of a character loop.
-    const ctl = CONTROL.exec(uri);
-    if (ctl !== null)
-      return err('HL_SIP_REQUEST_URI', 'control character in Request-URI', sp1 + 1 + ctl.index);
+    if (CONTROL.test(uri))
+      return err('HL_SIP_REQUEST_URI', 'control character in Request-URI', sp1 + 1 + uri.search(CONTROL));
     if (uri.indexOf(':') <= 0) return err('HL_SIP_REQUEST_URI', 'Request-URI has no scheme', sp1 + 1);
     version = text.slice(sp2 + 1, lineEnd);
     if (!isVersion(version)) return err('HL_SIP_VERSION', `unsupported version ${clip(version)}`, sp2 + 1);
