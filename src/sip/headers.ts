@@ -249,9 +249,32 @@ export const NAME_SCAN = {
  * name is a well-known spelling. One pass, no allocation.
  */
 export function scanHeaderName(s: string, from: number, to: number): void {
+  // While the characters follow a known spelling they are token characters by construction.
   let node = 0;
-  let bad = -1;
   let i = from;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) break;
+    const next = TRIE_NEXT[node * 128 + c]!;
+    if (next === 0) break;
+    node = next - 1;
+  }
+  if (i < to && s.charCodeAt(i) === 58) {
+    // The usual case: a well-known name (or a prefix of one) right before its colon.
+    NAME_SCAN.colon = i;
+    NAME_SCAN.end = i;
+    if (TRIE_HIT[node]! > 0 && i > from) {
+      NAME_SCAN.bad = -1;
+      NAME_SCAN.known = TRIE_HIT[node]!;
+      return;
+    }
+    NAME_SCAN.bad = -1;
+    NAME_SCAN.known = 0;
+    return;
+  }
+  // Anything else: white space before the colon, other names, invalid characters.
+  const atWs = node;
+  let bad = -1;
   let end = -1;
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
@@ -265,15 +288,16 @@ export function scanHeaderName(s: string, from: number, to: number): void {
       if (bad < 0) bad = end;
       end = -1;
     }
+    node = -1;
     if (c >= 128 || TOKEN[c] !== 1) {
       if (bad < 0) bad = i;
-      node = -1;
-    } else if (node >= 0) node = TRIE_NEXT[node * 128 + c]! - 1;
+    }
   }
   NAME_SCAN.colon = i < to ? i : -1;
   NAME_SCAN.end = end >= 0 ? end : i;
   NAME_SCAN.bad = bad;
-  NAME_SCAN.known = node > 0 && bad < 0 ? TRIE_HIT[node]! : 0;
+  // A known name followed only by white space before the colon is still that name.
+  NAME_SCAN.known = node >= 0 && bad < 0 && atWs > 0 ? TRIE_HIT[atWs]! : 0;
 }
 
 export function knownRaw(k: number): string {
