@@ -287,3 +287,27 @@ describe('hardline probe (CLI): the scope guard', () => {
     }
   });
 });
+
+describe('hardline rules (CLI): probe checks are listed and documented', () => {
+  it('lists the probe checks after the audit rules, and shows one check with what it sends', () => {
+    const list = hardline(['rules']);
+    assert.equal(list.code, 0, list.err);
+    const audit = list.out.indexOf('Configuration rules (hardline audit');
+    const probe = list.out.indexOf('Probe checks (hardline probe');
+    assert.ok(audit >= 0 && probe > audit);
+    assert.match(list.out.slice(probe), /PRB-AUTH-002\s+critical\s+2 {2}INVITE to an external number/);
+    assert.match(list.out, /\d+ rules, 12 probe checks\n$/);
+    const one = hardline(['rules', 'prb-enum-001']);
+    assert.equal(one.code, 0, one.err);
+    assert.match(one.out, /^PRB-ENUM-001 {2}Extensions can be enumerated\nprobe check/);
+    assert.match(one.out, /Sends: REGISTER with Expires: 0/);
+    assert.match(one.out, /Before you run it: /);
+    assert.match(one.out, /More: docs\/probe\/PRB-ENUM-001\.md/);
+    const json = JSON.parse(hardline(['rules', '--format', 'json']).out) as { id: string; command: string }[];
+    assert.equal(json.filter((x) => x.command === 'probe').length, 12);
+    assert.ok(json.filter((x) => x.command === 'audit').length >= 15);
+    const unknown = hardline(['rules', 'PRB-NOPE-999']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /^HL_ERR_USAGE: no rule or probe check PRB-NOPE-999/);
+  });
+});
