@@ -133,6 +133,11 @@ export const probeSchema = z.strictObject({
   ca_file: z.string().optional(),
   /** Failing REGISTERs sent by the rate-limit check (default 40). */
   burst: z.number().int().min(5).max(500).default(40),
+  /**
+   * Hosts, addresses or networks that --target may name besides the endpoints' hosts (a staging
+   * server, the lab). A --target outside the endpoints and this list is refused.
+   */
+  scope: z.array(addressOrHost).max(256).default([]),
 });
 
 /** Minimum firmware for one phone model, recognised by the start of its User-Agent. */

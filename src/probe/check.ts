@@ -50,6 +50,10 @@ export interface ProbeContext {
 }
 
 export interface ProbeCheck extends RuleMeta {
+  /** What the check sends and how it judges the answers (shown in its documentation). */
+  sends: string;
+  /** Side effects a user should know before running it (a ban, a ringing phone), if any. */
+  impact?: string;
   /** 'endpoint': run once per SIP endpoint; 'host': once per host. */
   scope: 'endpoint' | 'host';
   /** Endpoint checks: transports they apply to (default every one). */

@@ -4,6 +4,7 @@ import type { Severity } from '../core/severity.js';
 import { formatSpan } from '../core/span.js';
 import { STEP_TITLES, STEPS } from '../core/steps.js';
 import { type ReportData, severityCounts, summarize } from './model.js';
+import { countOf, wordingFor } from './wording.js';
 
 export interface TextOptions {
   color: boolean;
@@ -47,11 +48,8 @@ export function renderText(r: ReportData, opts: TextOptions): string {
 
   out.push(c('bold', `hardline ${r.command}: ${r.root}`));
   out.push(`policy: ${r.policyFile ?? 'none (hardline defaults; see the notes at the end)'}`);
-  for (const s of r.sources) {
-    out.push(
-      `${s.kind} ${s.name}: ${s.path} (${s.files.length} file${s.files.length === 1 ? '' : 's'} read)`,
-    );
-  }
+  const words = wordingFor(r.command);
+  for (const s of r.sources) out.push(words.source(s));
   out.push('');
 
   const active = r.findings.filter((f) => !f.waived);
@@ -112,7 +110,7 @@ export function renderText(r: ReportData, opts: TextOptions): string {
 
   const blind = r.sources.flatMap((s) => s.blindSpots.map((b) => `${s.name}: ${b}`));
   if (blind.length) {
-    out.push(c('bold', "Outside this audit's sight"));
+    out.push(c('bold', words.notesHeading));
     for (const b of blind) out.push(`  ${b}`);
     out.push('');
   }
@@ -149,7 +147,7 @@ export function renderText(r: ReportData, opts: TextOptions): string {
     c(
       'bold',
       `Summary: ${s.active} finding${s.active === 1 ? '' : 's'} (${severityCounts(s.bySeverity)})` +
-        `${s.waived ? `, ${s.waived} waived` : ''}${r.drift ? ` (${r.drift.new} new, ${r.drift.fixed} fixed since the baseline)` : ''}; ${r.rulesRun.length} rules on ${r.sources.length} source${r.sources.length === 1 ? '' : 's'} in ${(r.durationMs / 1000).toFixed(2)} s`,
+        `${s.waived ? `, ${s.waived} waived` : ''}${r.drift ? ` (${r.drift.new} new, ${r.drift.fixed} fixed since the baseline)` : ''}; ${countOf(r.rulesRun.length, words.ruleNoun)} on ${countOf(r.sources.length, words.sourceNoun)} in ${(r.durationMs / 1000).toFixed(2)} s`,
     ),
   );
   return `${out.join('\n')}\n`;
