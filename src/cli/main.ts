@@ -56,6 +56,10 @@ export function buildProgram(): Command {
     })
     .option('--baseline <file>', 'compare with a previous JSON report: new, fixed and unchanged findings')
     .option('--fail-on-new', 'with --baseline, --fail-on only counts findings that are new')
+    .option(
+      '--full',
+      'text report: list every finding (repeated low/info findings are summarised by default)',
+    )
     .action(async (p, o) => {
       process.exitCode = await auditCommand(p, o);
     });

@@ -11,7 +11,12 @@ export interface TextOptions {
   /** Print each rule's remediation under its findings (default true). */
   fixes?: boolean;
   width?: number;
+  /** List every finding; by default repeated low/info findings of one rule are summarised. */
+  full?: boolean;
 }
+
+/** Low and info findings beyond this many lines per rule are summarised (unless `full`). */
+const QUIET_LINES = 4;
 
 const CODES = {
   reset: '\x1b[0m',
@@ -68,12 +73,23 @@ export function renderText(r: ReportData, opts: TextOptions): string {
       out.push(
         `  ${sev(group[0]!.severity)} ${c('bold', group[0]!.ruleId)}  ${group[0]!.title}${group.length > 1 ? c('dim', ` (${group.length})`) : ''}`,
       );
-      for (const f of group) {
+      const lines = opts.full ? group.map((f) => [f]) : bucketByLine(group);
+      const quiet = !opts.full && (group[0]!.severity === 'low' || group[0]!.severity === 'info');
+      const shown = quiet && lines.length > QUIET_LINES ? lines.slice(0, QUIET_LINES - 1) : lines;
+      for (const bucket of shown) {
+        const f = bucket[0]!;
         const where = f.location ? formatSpan(f.location) : f.source;
         const sevNote = f.severity !== group[0]!.severity ? `[${f.severity}] ` : '';
         const newNote = f.baselineState === 'new' ? c('bold', '[new] ') : '';
-        out.push(`    ${c('dim', where)}  ${newNote}${sevNote}${f.message}`);
+        const more = bucket.length > 1 ? c('dim', ` (also ${shortTargets(bucket.slice(1))})`) : '';
+        out.push(`    ${c('dim', where)}  ${newNote}${sevNote}${f.message}${more}`);
         for (const e of f.evidence ?? []) out.push(`      ${c('dim', '|')} ${e}`);
+      }
+      if (shown.length < lines.length) {
+        const rest = lines.slice(shown.length).flat();
+        out.push(
+          c('dim', `    ... and ${rest.length} more like these: ${shortTargets(rest)} (--full lists them)`),
+        );
       }
       if (opts.fixes !== false && rule)
         out.push(...wrap(`fix: ${firstSentences(rule)}`, width, '    ').map((l) => c('green', l)));
@@ -151,6 +167,36 @@ export function renderText(r: ReportData, opts: TextOptions): string {
     ),
   );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Findings of one rule at the same place (e.g. ten endpoints inheriting one template line) share a
+ * line of the report. Findings with evidence or new since the baseline always stand alone.
+ */
+function bucketByLine(group: Finding[]): Finding[][] {
+  const buckets = new Map<string, Finding[]>();
+  const out: Finding[][] = [];
+  for (const f of group) {
+    if (!f.location || f.evidence?.length || f.baselineState === 'new') {
+      out.push([f]);
+      continue;
+    }
+    const key = `${formatSpan(f.location)}|${f.severity}`;
+    const b = buckets.get(key);
+    if (b) b.push(f);
+    else {
+      const nb = [f];
+      buckets.set(key, nb);
+      out.push(nb);
+    }
+  }
+  return out;
+}
+
+/** `pjsip:endpoint/102, 103, 104` -> the distinguishing last part of each target, at most 12. */
+function shortTargets(fs: Finding[]): string {
+  const names = fs.map((f) => f.target.slice(f.target.lastIndexOf('/') + 1) || f.target);
+  return names.length > 12 ? `${names.slice(0, 12).join(', ')}, ... (${names.length})` : names.join(', ');
 }
 
 function groupByRule(findings: Finding[]): Finding[][] {

@@ -259,3 +259,24 @@ describe('each command words its report for what it looked at', () => {
     assert.deepEqual(keys(firewall), keys(result));
   });
 });
+
+describe('text report: repeated findings', () => {
+  it('puts findings of one rule at one place on one line, and summarises long low/info lists', async () => {
+    const r = await audit(EXAMPLE);
+    const text = renderText(r, { color: false });
+    // Nine endpoints inherit media_encryption_optimistic from template [phone] (pjsip.conf:44).
+    const optimistic = text.split('\n').filter((l) => l.includes('media_encryption_optimistic=yes'));
+    assert.equal(optimistic.length, 1);
+    assert.match(optimistic[0]!, /\(also 102, 103, 104, 105, 106, 107, 108, 109\)/);
+    // Eleven low AST-AUTH-007 findings: three lines, then a summary naming the rest.
+    const start = text.indexOf('AST-AUTH-007');
+    const block = text.slice(start, text.indexOf('\n  ', text.indexOf('--full lists them', start)));
+    assert.match(
+      block,
+      /\.\.\. and 8 more like these: 104, 105, 106, 107, 108, 109, 110, provider-auth \(--full lists them\)/,
+    );
+    const full = renderText(r, { color: false, full: true });
+    assert.equal(full.split('\n').filter((l) => l.includes('media_encryption_optimistic=yes')).length, 9);
+    assert.doesNotMatch(full, /--full lists them/);
+  });
+});
