@@ -26,7 +26,11 @@ export type ErrorCode =
   | 'HL_ERR_FIREWALL_UNSAFE'
   | 'HL_ERR_FIREWALL_MISSING'
   | 'HL_ERR_FIREWALL_CONFIRM'
-  | 'HL_ERR_BAN_STATE';
+  | 'HL_ERR_BAN_STATE'
+  // dashboard and alert channels (issue 9)
+  | 'HL_ERR_WEB'
+  | 'HL_ERR_WEB_UNSAFE'
+  | 'HL_ERR_ALERT';
 
 export interface ErrorDetail {
   file?: string;

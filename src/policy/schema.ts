@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isHostname, parseCidr, parseIp } from '../net/address.js';
+import { alertsSchema, webSchema } from './sections.js';
 
 /**
  * The site policy (hardline.yaml): the declared intent that audit, probe, watch and enforce hold
@@ -400,6 +401,8 @@ const policyObject = z.strictObject({
   probe: probeSchema.prefault({}),
   firewall: firewallSchema.prefault({}),
   detection: detectionSchema.prefault({}),
+  web: webSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
 });
 
 /** The policy schema: the object above plus checks across sections. */
