@@ -44,16 +44,10 @@ function transportOf(c: AlertChannelConfig, s: AlertSetup): AlertTransport {
 /** The policy's `alerts.channels`, as one watch output. */
 export class AlertDispatcher implements WatchOutput {
   readonly channels: AlertChannel[];
+  private counter: Counter<'channel' | 'result'> | undefined;
 
   constructor(configs: AlertChannelConfig[], s: AlertSetup) {
-    const counter = s.metrics
-      ? new Counter({
-          name: 'hardline_alerts_total',
-          help: 'Alert channel outcomes: sent, retry, failed, dropped (queue full), suppressed (dedup), filtered (below min_severity)',
-          labelNames: ['channel', 'result'] as const,
-          registers: [s.metrics.registry],
-        })
-      : undefined;
+    if (s.metrics) this.attachMetrics(s.metrics);
     this.channels = configs.map((c, i) => {
       const name = channelName(c, i);
       return new AlertChannel({
@@ -65,8 +59,18 @@ export class AlertDispatcher implements WatchOutput {
         logger: s.logger,
         ...(s.now ? { now: s.now } : {}),
         ...(s.retryMs !== undefined ? { retryMs: s.retryMs } : {}),
-        onResult: (r) => counter?.inc({ channel: name, result: r }),
+        onResult: (r) => this.counter?.inc({ channel: name, result: r }),
       });
+    });
+  }
+
+  /** Counts outcomes in `hardline_alerts_total{channel,result}` from now on. */
+  attachMetrics(metrics: WatchMetrics): void {
+    this.counter ??= new Counter({
+      name: 'hardline_alerts_total',
+      help: 'Alert channel outcomes: sent, retry, failed, dropped (queue full), suppressed (dedup), filtered (below min_severity)',
+      labelNames: ['channel', 'result'] as const,
+      registers: [metrics.registry],
     });
   }
 
