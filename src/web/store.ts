@@ -83,7 +83,7 @@ export class SqliteDashboardStore implements DashboardStore {
       incidents: this.db.prepare('SELECT data FROM incidents WHERE time >= ? ORDER BY time DESC LIMIT ?'),
       incident: this.db.prepare('SELECT data FROM incidents WHERE id = ?'),
       counts: this.db.prepare(
-        'SELECT kind, time / ? AS bucket, count(*) AS n FROM events WHERE time >= ? AND time < ? GROUP BY kind, bucket',
+        'SELECT kind, CAST(time / ? AS INTEGER) AS bucket, count(*) AS n FROM events WHERE time >= ? AND time < ? GROUP BY kind, bucket',
       ),
       top: this.db.prepare(
         `SELECT source_ip AS ip, count(*) AS events,

@@ -15,7 +15,7 @@ import { createAlerts } from '../../src/alerts/index.js';
 import { SyslogTransport, sdValue, syslogLines } from '../../src/alerts/syslog.js';
 import { WebhookTransport } from '../../src/alerts/webhook.js';
 import { parsePolicy } from '../../src/policy/loader.js';
-import { alertChannelSchema } from '../../src/policy/sections.js';
+import { alertChannelSchema, syslogChannelSchema } from '../../src/policy/sections.js';
 import { parse5424 } from '../../src/watch/sources/syslog.js';
 import { incident, selfSigned } from './fixtures.js';
 
@@ -28,7 +28,7 @@ const RFC5424 =
   /^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,6}Z) ([\x21-\x7e]{1,255}) ([\x21-\x7e]{1,48}) ([\x21-\x7e]{1,128}) ([\x21-\x7e]{1,32}) (\[hardline@32473( [^\x00-\x20=\]"]{1,32}="(?:[^"\\\]]|\\["\\\]])*")+\]) \ufeff(.+)$/s;
 
 const syslogConfig = (target: string) =>
-  alertChannelSchema.parse({ type: 'syslog', target, facility: 'local3', app_name: 'hardline' });
+  syslogChannelSchema.parse({ type: 'syslog', target, facility: 'local3', app_name: 'hardline' });
 
 describe('syslog output (RFC 5424)', () => {
   it('formats an incident as RFC 5424 with structured data, escaping SD values', () => {
