@@ -10,7 +10,7 @@ import { VERSION } from '../report/json.js';
 export function loginPage(o: { message?: string; site?: string }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>hardline: log in</title><link rel="stylesheet" href="/assets/app.css"></head>
 <body class="login"><main class="login-box">
 <h1>hardline</h1>
@@ -30,7 +30,7 @@ ${o.message ? `<p class="error" role="alert">${esc(o.message)}</p>` : ''}
 export function appPage(o: { csrf: string; site?: string; mode: string }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="hl-csrf" content="${esc(o.csrf)}">
 <meta name="hl-site" content="${esc(o.site ?? '')}">
 <meta name="hl-mode" content="${esc(o.mode)}">

@@ -263,7 +263,7 @@ export class Dashboard implements WatchOutput {
         },
       },
       strictTransportSecurity: this.tls ? { maxAge: 31536000, includeSubDomains: false } : false,
-      referrerPolicy: { policy: 'no-referrer' },
+      referrerPolicy: { policy: 'same-origin' },
       xFrameOptions: { action: 'deny' },
       crossOriginEmbedderPolicy: true,
       crossOriginOpenerPolicy: { policy: 'same-origin' },

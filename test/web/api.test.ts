@@ -224,7 +224,7 @@ describe('dashboard API: CSRF and headers', () => {
       assert.match(csp, /frame-ancestors 'none'/);
       assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), csp);
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
-      assert.equal(r.headers['referrer-policy'], 'no-referrer');
+      assert.equal(r.headers['referrer-policy'], 'same-origin');
       assert.equal(r.headers['x-frame-options'], 'DENY');
       assert.equal(r.headers['cache-control'], 'no-store');
       assert.equal(r.headers['strict-transport-security'], undefined, 'no HSTS over plain HTTP');
