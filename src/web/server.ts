@@ -553,6 +553,7 @@ export class Dashboard implements WatchOutput {
         at: now,
         value: o.store.topSources(since, 10).map((s) => ({
           ...s,
+          scope: parseIp(s.ip)?.range() ?? 'unknown',
           classification: o.classify?.(s.ip) ?? null,
           geo: o.geo?.lookup(s.ip) ?? null,
         })),

@@ -113,7 +113,7 @@ exceptions:
   token = started.createdToken!;
   assert.ok(shown.includes(token), 'the token is shown once at first start');
   // phones authenticated during the last hour (inventory), before anyone looks
-  appendFileSync(log, `${attackLog(now - 30_000).legit.join('\n')}\n`);
+  appendFileSync(log, `${attackLog(now - 212_000).legit.join('\n')}\n`);
   ctx = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -138,6 +138,10 @@ after(async () => {
 });
 
 async function shot(name: string, fullPage = true): Promise<void> {
+  await page.evaluate(() => {
+    const t = document.getElementById('toast');
+    if (t) t.hidden = true;
+  });
   const file = path.join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
   assert.ok(statSync(file).size > 15_000, `${name}.png has content`);
@@ -170,7 +174,8 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => {
       (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
     });
-    appendFileSync(log, `${attackLog(Date.now() - 5000).attack.join('\n')}\n`);
+    // the replayed attack spans 3.5 minutes and ends now
+    appendFileSync(log, `${attackLog(Date.now() - 212_000).attack.join('\n')}\n`);
     await page.waitForSelector('table.incidents tr[data-id^="brute-force:203.0.113.77:"]', { timeout: 20_000 });
     assert.equal(
       await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),

@@ -73,7 +73,7 @@
   }
   function ago(t) {
     const s = (Date.now() - t) / 1000;
-    return s < 0 ? 'in the future' : `${fmtDuration(s)} ago`;
+    return s < 5 ? 'just now' : `${fmtDuration(s)} ago`;
   }
   const sev = (s) => h('span', { class: `sev sev-${s}` }, s);
   function decisionText(d) {
@@ -81,8 +81,9 @@
     if (d.spared) return `alert only (${d.spared.why}${d.spared.name ? ` '${d.spared.name}'` : ''})`;
     return 'alert';
   }
-  function geoText(g, c) {
+  function geoText(g, c, scope) {
     const parts = [];
+    if (scope && scope !== 'unicast') parts.push(scope);
     if (c) parts.push(`${c.kind === 'trunk' ? 'trunk' : 'trusted network'} ${c.name}`);
     if (g) {
       if (g.country) parts.push(g.countryName ? `${g.countryName} (${g.country})` : g.country);
@@ -279,7 +280,7 @@
                   h('td', {}, s.events),
                   h('td', {}, s.failures),
                   h('td', {}, s.kinds.join(', ')),
-                  h('td', {}, geoText(s.geo, s.classification) || (o.geo ? 'unknown' : '')),
+                  h('td', {}, geoText(s.geo, s.classification, s.scope) || (o.geo ? 'unknown' : '')),
                   h('td', { class: 'nowrap' }, ago(s.last)),
                 ),
               ),
