@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { pino } from 'pino';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { FakeNftExecutor } from '../../src/enforce/executor.js';
 import { createBanManager } from '../../src/enforce/index.js';
 import { renderText } from '../../src/enforce/nft.js';
@@ -40,15 +49,20 @@ let ctx: BrowserContext;
 let page: Page;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (see .ci/apt-packages)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: apt-get install chromium (see .ci/apt-packages)`);
   mkdirSync(SHOTS, { recursive: true });
   const mmdb = makeMmdb(dir);
   const { execFileSync } = await import('node:child_process');
   writeFileSync(
     path.join(dir, 'audit.json'),
-    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'hardline.js'), 'audit', EXAMPLE, '--format', 'json'], {
-      encoding: 'utf8',
-    }),
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'hardline.js'), 'audit', EXAMPLE, '--format', 'json'],
+      {
+        encoding: 'utf8',
+      },
+    ),
   );
   const policyFile = path.join(dir, 'hardline.yaml');
   const yaml = `version: 1
@@ -77,22 +91,52 @@ exceptions:
     seed.addEvent(ev('auth-success', t, '192.168.1.21'));
     const h = new Date(t).getHours();
     if (h >= 8 && h <= 18) seed.addEvent(ev('auth-success', t + 600_000, '192.168.1.22', { account: '102' }));
-    if (t % (3 * 3600_000) < 1200_000) seed.addEvent(ev('auth-failure', t + 5000, '192.168.1.23', { account: '104' }));
+    if (t % (3 * 3600_000) < 1200_000)
+      seed.addEvent(ev('auth-failure', t + 5000, '192.168.1.23', { account: '104' }));
   }
   // a softphone on account 105 used from outside over UDP, without SRTP, next to its desk phone
-  const z = { account: '105', userAgent: 'Zoiper rv2.10.20.3', source: { ip: '198.51.100.44', port: 52011, transport: 'udp' as const } };
-  seed.addEvent(ev('registration', now - 5 * 3600_000, '192.168.1.25', { account: '105', userAgent: 'Yealink SIP-T46U 108.86.0.20' }));
+  const z = {
+    account: '105',
+    userAgent: 'Zoiper rv2.10.20.3',
+    source: { ip: '198.51.100.44', port: 52011, transport: 'udp' as const },
+  };
+  seed.addEvent(
+    ev('registration', now - 5 * 3600_000, '192.168.1.25', {
+      account: '105',
+      userAgent: 'Yealink SIP-T46U 108.86.0.20',
+    }),
+  );
   seed.addEvent(ev('registration', now - 3 * 3600_000, '198.51.100.44', z));
-  seed.addEvent(ev('media-negotiated', now - 3 * 3600_000 + 2000, '198.51.100.44', { ...z, media: { protection: 'none' } }));
+  seed.addEvent(
+    ev('media-negotiated', now - 3 * 3600_000 + 2000, '198.51.100.44', {
+      ...z,
+      media: { protection: 'none' },
+    }),
+  );
   seed.commit();
   seed.close();
   writeFileSync(log, '');
   exec = new FakeNftExecutor();
   await exec.load(renderText(generateRuleset(policy).table));
   const logger = pino({ level: 'silent' });
-  const { manager } = await createBanManager({ policy, executor: exec, logger, resolver: async () => [], host: [] });
+  const { manager } = await createBanManager({
+    policy,
+    executor: exec,
+    logger,
+    resolver: async () => [],
+    host: [],
+  });
   const bans = new BanOutput({ manager, logger });
-  handle = await startWatch({ policy, logs: [log], syslog: [], hep: [], db, logger, pollMs: 100, outputs: [bans] });
+  handle = await startWatch({
+    policy,
+    logs: [log],
+    syslog: [],
+    hep: [],
+    db,
+    logger,
+    pollMs: 100,
+    outputs: [bans],
+  });
   let shown = '';
   const started = await startDashboard({
     handle,
@@ -176,7 +220,9 @@ describe('dashboard in Chromium', () => {
     });
     // the replayed attack spans 3.5 minutes and ends now
     appendFileSync(log, `${attackLog(Date.now() - 212_000).attack.join('\n')}\n`);
-    await page.waitForSelector('table.incidents tr[data-id^="brute-force:203.0.113.77:"]', { timeout: 20_000 });
+    await page.waitForSelector('table.incidents tr[data-id^="brute-force:203.0.113.77:"]', {
+      timeout: 20_000,
+    });
     assert.equal(
       await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
       true,
@@ -184,9 +230,13 @@ describe('dashboard in Chromium', () => {
     );
     await page.waitForSelector('.toast:not([hidden])');
     // all incidents of the replay, then the charts and the top sources with their country
-    await page.waitForFunction(() => document.querySelectorAll('table.incidents tbody tr').length >= 7, null, {
-      timeout: 20_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelectorAll('table.incidents tbody tr').length >= 7,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
     await page.waitForSelector('.chart .uplot');
     const top = (await page.textContent('section.card:nth-of-type(3)')) ?? '';
     assert.match(top, /203\.0\.113\.66/);
@@ -242,9 +292,15 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('table.inventory');
     const inv = (await page.textContent('main')) ?? '';
     assert.match(inv, /198\.51\.100\.10/);
-    const flagged = await page.$$eval('table.inventory tr.flagged', (rows) => rows.map((r) => r.textContent ?? ''));
+    const flagged = await page.$$eval('table.inventory tr.flagged', (rows) =>
+      rows.map((r) => r.textContent ?? ''),
+    );
     assert.ok(
-      flagged.some((r) => /198\.51\.100\.44.*cleartext signalling \(udp\).*2 different User-Agents.*registered from 2 networks/.test(r)),
+      flagged.some((r) =>
+        /198\.51\.100\.44.*cleartext signalling \(udp\).*2 different User-Agents.*registered from 2 networks/.test(
+          r,
+        ),
+      ),
       flagged.join('\n'),
     );
     await shot('dashboard-inventory');
@@ -264,7 +320,10 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('table.incidents');
     await page.waitForSelector('.chart .uplot');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `the page does not scroll sideways (${overflow}px); wide tables scroll in their box`);
+    assert.ok(
+      overflow <= 1,
+      `the page does not scroll sideways (${overflow}px); wide tables scroll in their box`,
+    );
     await shot('dashboard-phone', false);
   });
 });

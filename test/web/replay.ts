@@ -16,7 +16,9 @@ function bracket(t: number): string {
  * Returns the legitimate part (phones authenticating during the hour before) and the attack.
  */
 export function attackLog(attackStart: number): { legit: string[]; attack: string[] } {
-  const lines = readFileSync(path.join(FIXTURES, 'watch', 'asterisk-attack.log'), 'utf8').trimEnd().split('\n');
+  const lines = readFileSync(path.join(FIXTURES, 'watch', 'asterisk-attack.log'), 'utf8')
+    .trimEnd()
+    .split('\n');
   const fixtureStart = Date.parse('2026-11-24T10:00:12Z');
   const shift = attackStart - fixtureStart;
   const moved = lines.map((l) =>
@@ -24,7 +26,10 @@ export function attackLog(attackStart: number): { legit: string[]; attack: strin
       .replace(/^\[(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\]/, (_m, y, mo, d, h, mi, s) =>
         bracket(Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`) + shift),
       )
-      .replace(/EventTV="([^"]+)\+0000"/, (_m, tv) => `EventTV="${new Date(Date.parse(`${tv}Z`) + shift).toISOString().replace('Z', '+0000')}"`),
+      .replace(
+        /EventTV="([^"]+)\+0000"/,
+        (_m, tv) => `EventTV="${new Date(Date.parse(`${tv}Z`) + shift).toISOString().replace('Z', '+0000')}"`,
+      ),
   );
   const first = lines.findIndex((l) => l.startsWith('[2026-11-24 10:00:12]'));
   return { legit: moved.slice(0, first), attack: moved.slice(first) };
