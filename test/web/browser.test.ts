@@ -182,10 +182,7 @@ after(async () => {
 });
 
 async function shot(name: string, fullPage = true): Promise<void> {
-  await page.evaluate(() => {
-    const t = document.getElementById('toast');
-    if (t) t.hidden = true;
-  });
+  await page.evaluate("document.getElementById('toast')?.setAttribute('hidden', '')");
   const file = path.join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
   assert.ok(statSync(file).size > 15_000, `${name}.png has content`);
@@ -215,28 +212,22 @@ describe('dashboard in Chromium', () => {
     await Promise.all([page.waitForURL(url), page.click('button[type=submit]')]);
     await page.waitForSelector('#no-incidents');
     await page.waitForSelector('#live.on');
-    await page.evaluate(() => {
-      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
-    });
+    await page.evaluate('window.__sameDocument = true');
     // the replayed attack spans 3.5 minutes and ends now
     appendFileSync(log, `${attackLog(Date.now() - 212_000).attack.join('\n')}\n`);
     await page.waitForSelector('table.incidents tr[data-id^="brute-force:203.0.113.77:"]', {
       timeout: 20_000,
     });
     assert.equal(
-      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+      await page.evaluate('window.__sameDocument'),
       true,
       'the page was updated in place, not reloaded',
     );
     await page.waitForSelector('.toast:not([hidden])');
     // all incidents of the replay, then the charts and the top sources with their country
-    await page.waitForFunction(
-      () => document.querySelectorAll('table.incidents tbody tr').length >= 7,
-      null,
-      {
-        timeout: 20_000,
-      },
-    );
+    await page.waitForFunction("document.querySelectorAll('table.incidents tbody tr').length >= 7", null, {
+      timeout: 20_000,
+    });
     await page.waitForSelector('.chart .uplot');
     const top = (await page.textContent('section.card:nth-of-type(3)')) ?? '';
     assert.match(top, /203\.0\.113\.66/);
@@ -245,7 +236,7 @@ describe('dashboard in Chromium', () => {
     const text = (await page.textContent('main')) ?? '';
     assert.match(text, /alert only \(trunk 'carrier'\)/);
     assert.match(text, /Event rates by kind/);
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot('dashboard-overview');
   });
 
@@ -319,7 +310,9 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${url}#/`);
     await page.waitForSelector('table.incidents');
     await page.waitForSelector('.chart .uplot');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    )) as number;
     assert.ok(
       overflow <= 1,
       `the page does not scroll sideways (${overflow}px); wide tables scroll in their box`,
