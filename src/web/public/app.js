@@ -83,7 +83,8 @@
   }
   function geoText(g, c, scope) {
     const parts = [];
-    if (['loopback', 'private', 'linkLocal', 'uniqueLocal', 'carrierGradeNat'].includes(scope)) parts.push(scope);
+    if (['loopback', 'private', 'linkLocal', 'uniqueLocal', 'carrierGradeNat'].includes(scope))
+      parts.push(scope);
     if (c) parts.push(`${c.kind === 'trunk' ? 'trunk' : 'trusted network'} ${c.name}`);
     if (g) {
       if (g.country) parts.push(g.countryName ? `${g.countryName} (${g.country})` : g.country);
