@@ -43,6 +43,16 @@ export function registerWatchCommands(program: Command): void {
     )
     .option('--pbx <name>', 'PBX name to stamp on events')
     .option(
+      '--web [host:port]',
+      'serve the dashboard (default web.listen from the policy, 127.0.0.1:8090); needs the access token',
+    )
+    .option(
+      '--ban',
+      "hand ban decisions to the ban manager (policy firewall.mode: detect says 'would ban', enforce bans)",
+    )
+    .option('--state-dir <dir>', 'state folder: bans, dashboard token hash (default: firewall.state_dir)')
+    .option('--netns <name>', 'with --ban: act on nftables inside this network namespace (labs, tests)')
+    .option(
       '--max-rss <MB>',
       'resident memory target: a full garbage collection runs above it (0: off)',
       (v) => {

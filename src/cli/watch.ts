@@ -1,4 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createAlerts } from '../alerts/index.js';
 import { HardlineError } from '../core/errors.js';
 import { defaultPolicy, loadPolicyFile } from '../policy/loader.js';
 import type { Policy } from '../policy/schema.js';
@@ -7,8 +10,11 @@ import { baselineYaml, runBaseline } from '../watch/baseline.js';
 import { startWatch } from '../watch/daemon.js';
 import { LineDecoder } from '../watch/decode.js';
 import { Explainer } from '../watch/explain.js';
+import { BanOutput } from '../watch/outputs/bans.js';
 import { formatIncidentLine, incidentJson, iso } from '../watch/outputs/format.js';
+import type { WatchOutput } from '../watch/outputs/output.js';
 import { readLineBatches } from '../watch/sources/lines.js';
+import { startDashboard } from '../web/index.js';
 
 function policyOf(file: string | undefined): Policy {
   return file ? loadPolicyFile(file).policy : defaultPolicy().policy;
@@ -30,6 +36,10 @@ export interface WatchCliOptions {
   pbx?: string;
   logLevel: string;
   maxRss: number;
+  web?: string | boolean;
+  ban?: boolean;
+  stateDir?: string;
+  netns?: string;
 }
 
 /** `hardline watch`: runs until SIGTERM/SIGINT, then flushes checkpoints and exits 0. */
@@ -45,8 +55,42 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+  const loaded = o.policy ? loadPolicyFile(o.policy) : defaultPolicy();
+  const policy = loaded.policy;
+  const baseDir = loaded.file ? path.dirname(loaded.file) : process.cwd();
+  if (o.stateDir) policy.firewall.state_dir = path.resolve(o.stateDir);
+  const logger = pino(
+    { name: 'hardline-watch', level: o.logLevel ?? 'info' },
+    pino.destination({ dest: 2, sync: false }),
+  );
+  const outputs: WatchOutput[] = [];
+  const alerts = createAlerts(policy, { logger, baseDir });
+  if (alerts) outputs.push(alerts);
+  let bans: BanOutput | undefined;
+  if (o.ban) {
+    if (!loaded.file)
+      throw new HardlineError(
+        'HL_ERR_USAGE',
+        '--ban needs --policy: trunks, trusted networks and the firewall section',
+      );
+    const { createBanManager, nftExecutor } = await import('../enforce/index.js');
+    const { manager } = await createBanManager({ policy, executor: nftExecutor(o.netns), logger });
+    try {
+      await manager.restore();
+    } catch (e) {
+      logger.warn({ err: (e as Error).message }, 'bans: could not restore bans into nftables');
+    }
+    bans = new BanOutput({ manager, logger });
+    outputs.push(bans);
+    logger.info(
+      { mode: policy.firewall.mode },
+      `bans: ${policy.firewall.mode === 'enforce' ? 'enforcing' : 'detect mode (would ban)'}`,
+    );
+  }
   const handle = await startWatch({
-    policy: policyOf(o.policy),
+    logger,
+    outputs,
+    policy,
     logs: o.log,
     syslog: o.syslog,
     hep: o.hep,
@@ -63,6 +107,24 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     logLevel: o.logLevel,
     maxRssMB: o.maxRss,
   });
+  alerts?.attachMetrics(handle.metrics);
+  if (o.web) {
+    try {
+      const web = await startDashboard({
+        handle,
+        policy,
+        baseDir,
+        db: o.db,
+        listen: typeof o.web === 'string' ? o.web : policy.web.listen,
+        ...(bans ? { bans } : {}),
+        logger,
+      });
+      handle.addOutput(web.dashboard);
+    } catch (e) {
+      await handle.stop();
+      throw e;
+    }
+  }
   if (signal === undefined) await new Promise<void>((resolve) => (wake = resolve));
   handle.logger.info({ signal }, 'stopping');
   await handle.stop();

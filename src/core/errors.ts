@@ -31,7 +31,12 @@ export type ErrorCode =
   | 'HL_ERR_REVIEW_INPUT'
   | 'HL_ERR_REVIEW_STATE'
   | 'HL_ERR_WATCH_DATA'
-  | 'HL_ERR_ADVISORIES';
+  | 'HL_ERR_ADVISORIES'
+
+  // dashboard and alert channels (issue 9)
+  | 'HL_ERR_WEB'
+  | 'HL_ERR_WEB_UNSAFE'
+  | 'HL_ERR_ALERT';
 
 export interface ErrorDetail {
   file?: string;

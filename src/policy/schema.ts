@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isHostname, parseCidr, parseIp } from '../net/address.js';
+import { alertsSchema, webSchema } from './sections.js';
 
 /**
  * The site policy (hardline.yaml): the declared intent that audit, probe, watch and enforce hold
@@ -467,6 +468,8 @@ const policyObject = z.strictObject({
   detection: detectionSchema.prefault({}),
   /** Minimum firmware per phone model (User-Agent family); `hardline review` checks what watch saw. */
   firmware: z.array(firmwareSchema).default([]),
+  web: webSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
 });
 
 /** The policy schema: the object above plus checks across sections. */

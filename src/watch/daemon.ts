@@ -4,12 +4,13 @@ import { type Logger, pino } from 'pino';
 import type { Policy } from '../policy/schema.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Checkpoint, WatchStore } from '../store/store.js';
-import { parseHostPort } from './event.js';
+import { parseHostPort, type SecurityEvent } from './event.js';
 import type { Incident } from './incident.js';
 import { MemoryGuard } from './memory.js';
 import { formatIncidentLine } from './outputs/format.js';
 import { JsonlSink } from './outputs/jsonl.js';
 import { WatchMetrics } from './outputs/metrics.js';
+import type { WatchOutput } from './outputs/output.js';
 import { type WebhookKind, WebhookSender } from './outputs/webhook.js';
 import { Pipeline } from './pipeline.js';
 import { type SipTransactionDecoder, unavailableSipDecoder } from './sip.js';
@@ -47,6 +48,8 @@ export interface WatchOptions {
   /** Phase B plugs the SIP transaction decoder in here. */
   sipDecoder?: SipTransactionDecoder;
   logger?: Logger;
+  /** Further outputs (alert channels, ban manager, dashboard); more can be added with addOutput(). */
+  outputs?: WatchOutput[];
 }
 
 export interface WatchHandle {
@@ -59,6 +62,8 @@ export interface WatchHandle {
   metricsPort?: number;
   /** Commits pending events and outputs now (also runs every 250 ms). */
   flush(): void;
+  /** Feeds an output from now on (events as decoded, incidents once committed); closed at stop. */
+  addOutput(out: WatchOutput): void;
   stop(): Promise<void>;
 }
 
@@ -106,6 +111,18 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   let posted: Incident[] = [];
   /** Events buffered since the last commit: network sources commit in small batches. */
   let pendingEvents = 0;
+  const outputs: WatchOutput[] = [];
+  let eventHooks: ((ev: SecurityEvent) => void)[] = [];
+  let outputErrors = 0;
+  const outputFailed = (e: unknown) => {
+    if (outputErrors++ < 20 || outputErrors % 1000 === 0)
+      logger.error({ err: (e as Error).message }, 'an output failed; ingest goes on');
+  };
+  const addOutput = (out: WatchOutput) => {
+    outputs.push(out);
+    eventHooks = outputs.filter((x) => x.event).map((x) => (ev) => x.event!(ev));
+  };
+  for (const out of o.outputs ?? []) addOutput(out);
   const pipeline = await Pipeline.create({
     policy: o.policy,
     metrics,
@@ -115,6 +132,13 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
           store.addEvent(ev);
           pendingEvents++;
           jsonl?.event(ev);
+          for (const h of eventHooks) {
+            try {
+              h(ev);
+            } catch (e) {
+              outputFailed(e);
+            }
+          }
         },
         incident: (i) => {
           store.addIncident(i);
@@ -165,6 +189,13 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     for (const i of list) {
       jsonl?.incident(i);
       for (const h of hooks) h.enqueue(i);
+      for (const out of outputs) {
+        try {
+          out.incident?.(i);
+        } catch (e) {
+          outputFailed(e);
+        }
+      }
       logger.warn(
         { incident: i.id, detector: i.detector, severity: i.severity, decision: i.decision, count: i.count },
         formatIncidentLine(i),
@@ -342,6 +373,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     ports,
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     flush: () => commit(),
+    addOutput,
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
@@ -349,6 +381,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         for (const l of listeners) await l.close();
         commit(); // every handed-over batch was committed with its checkpoint already
         await Promise.all(hooks.map((h) => h.close(3000)));
+        await Promise.all(outputs.map((x) => x.close?.().catch(outputFailed)));
         await jsonl?.close();
         if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
         store.close();
