@@ -14,6 +14,14 @@ export interface SipCapture {
   nodeName?: string;
   /** e.g. `hep:udp://127.0.0.1:9060 from 10.0.0.5:47000`. */
   origin: string;
+  /**
+   * IP address the capture came from: the HEP sender (the capture agent, usually the PBX host)
+   * or, for HEP captured inside a pcap, the outer IP source. Used only to tell which side of the
+   * packet is the PBX, never as an event source.
+   */
+  agent?: string;
+  /** Evidence format label (default `hep-sip`; pcap import uses `pcap-sip`). */
+  format?: string;
 }
 
 export type SipDecodeResult = { events: SecurityEvent[] } | { undecoded: string };
