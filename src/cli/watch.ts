@@ -8,6 +8,8 @@ import { startWatch } from '../watch/daemon.js';
 import { LineDecoder } from '../watch/decode.js';
 import { Explainer } from '../watch/explain.js';
 import { formatIncidentLine, incidentJson, iso } from '../watch/outputs/format.js';
+import { pcapSummaryLine } from '../watch/pcap-import.js';
+import { parsePbxAddress } from '../watch/sip-side.js';
 import { readLineBatches } from '../watch/sources/lines.js';
 
 function policyOf(file: string | undefined): Policy {
@@ -20,6 +22,8 @@ export interface WatchCliOptions {
   syslog: string[];
   hep: string[];
   hepKey?: string;
+  pcap: string[];
+  pbxAddress: string[];
   db: string;
   fromStart?: boolean;
   jsonl?: string;
@@ -34,8 +38,14 @@ export interface WatchCliOptions {
 
 /** `hardline watch`: runs until SIGTERM/SIGINT, then flushes checkpoints and exits 0. */
 export async function watchCommand(o: WatchCliOptions): Promise<number> {
-  if (o.log.length + o.syslog.length + o.hep.length === 0)
-    throw new HardlineError('HL_ERR_USAGE', 'nothing to watch: give --log PATH, --syslog URL or --hep URL');
+  if (o.log.length + o.syslog.length + o.hep.length + o.pcap.length === 0)
+    throw new HardlineError(
+      'HL_ERR_USAGE',
+      'nothing to watch: give --log PATH, --syslog URL, --hep URL or --pcap FILE',
+    );
+  // validate --pbx-address before anything starts
+  for (const a of o.pbxAddress) parsePbxAddress(a);
+  const live = o.log.length + o.syslog.length + o.hep.length > 0;
   // Signals are taken from the start: a SIGTERM while starting up still stops cleanly.
   let signal: string | undefined;
   let wake: (() => void) | undefined;
@@ -60,10 +70,13 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.hepKey !== undefined ? { hepKey: o.hepKey } : {}),
     ...(o.pbx ? { pbx: o.pbx } : {}),
+    ...(o.pcap.length ? { pcap: o.pcap } : {}),
+    ...(o.pbxAddress.length ? { pbxAddresses: o.pbxAddress } : {}),
     logLevel: o.logLevel,
     maxRssMB: o.maxRss,
   });
-  if (signal === undefined) await new Promise<void>((resolve) => (wake = resolve));
+  // --pcap alone: the import is done once startWatch returns
+  if (signal === undefined && live) await new Promise<void>((resolve) => (wake = resolve));
   handle.logger.info({ signal }, 'stopping');
   await handle.stop();
   return 0;
@@ -71,14 +84,25 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
 
 export interface BacktestCliOptions {
   policy?: string;
+  pcap?: string[];
+  pbxAddress?: string[];
   format: 'text' | 'json';
   output?: string;
   pbx?: string;
 }
 
 export async function backtestCommand(files: string[], o: BacktestCliOptions): Promise<number> {
-  if (files.length === 0) throw new HardlineError('HL_ERR_USAGE', 'give at least one LOG file');
-  const r = await runBacktest({ policy: policyOf(o.policy), files, ...(o.pbx ? { pbx: o.pbx } : {}) });
+  const pcap = o.pcap ?? [];
+  if (files.length === 0 && pcap.length === 0)
+    throw new HardlineError('HL_ERR_USAGE', 'give at least one LOG file or --pcap FILE');
+  for (const a of o.pbxAddress ?? []) parsePbxAddress(a);
+  const r = await runBacktest({
+    policy: policyOf(o.policy),
+    files,
+    ...(pcap.length ? { pcap } : {}),
+    ...(o.pbxAddress?.length ? { pbxAddresses: o.pbxAddress } : {}),
+    ...(o.pbx ? { pbx: o.pbx } : {}),
+  });
   const text = o.format === 'json' ? `${JSON.stringify(backtestJson(r), null, 2)}\n` : backtestText(r);
   if (o.output) writeFileSync(o.output, text);
   else process.stdout.write(text);
@@ -103,7 +127,7 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
 
 export function backtestText(r: BacktestResult): string {
   const out: string[] = [];
-  out.push(`hardline backtest: ${r.files.join(', ')}`);
+  out.push(`hardline backtest: ${[...r.files, ...(r.pcap ?? []).map((p) => p.file)].join(', ')}`);
   out.push(
     `${r.lines} lines, ${r.events} events, ${r.firstEvent !== undefined ? `${iso(r.firstEvent)} .. ${iso(r.lastEvent!)}` : 'no events'}`,
   );
@@ -120,6 +144,7 @@ export function backtestText(r: BacktestResult): string {
       )
       .join(', ')}`,
   );
+  for (const p of r.pcap ?? []) out.push(`capture ${pcapSummaryLine(p)}`);
   out.push('', `incidents: ${r.incidents.length}`);
   for (const i of r.incidents) {
     out.push(`  ${formatIncidentLine(i)}`);
