@@ -182,7 +182,7 @@ export function classicPcap(
   w16(h, 4, 6, e);
   w32(h, o.snaplen ?? 262144, 16, e);
   w32(h, o.linkType ?? 1, 20, e);
-  const parts = [h];
+  const parts: Buffer[] = [h];
   for (const r of recs) {
     const rh = Buffer.alloc(16);
     const sec = Math.floor(r.time / 1000);
