@@ -2,6 +2,7 @@
 # hardline network-namespace lab.
 #
 #   lab/lab.sh up   ID weak|hardened DIR   create namespaces, start Kamailio and the inside UAS
+#                                          (LAB_HEP=sip:ADDR:PORT: Kamailio mirrors SIP as HEP v3 there)
 #   lab/lab.sh down ID DIR                 stop everything and delete the namespaces (idempotent)
 #
 # Topology (addresses exist only inside this run's namespaces; ID makes names unique per run):
@@ -54,6 +55,13 @@ ip -n "$out" route add default via 198.18.1.1
 ip -n "$in" route add default via 198.18.2.1
 
 args=(-f "$here/kamailio/$profile.cfg" -DD -E -m 48 -M 8 -Y "$dir")
+# Optional HEP mirror (siptrace) to a collector inside the sip namespace: LAB_HEP=sip:ADDR:PORT
+if [[ -n "${LAB_HEP:-}" ]]; then
+  [[ "$LAB_HEP" =~ ^sip:[0-9.]+:[0-9]+$ ]] || { echo "lab: LAB_HEP must look like sip:198.18.2.1:9060" >&2; exit 2; }
+  args+=(-A "LAB_HEP=\"$LAB_HEP\"")
+fi
+# the test account password: hardened (1000-1002) and weak (2000, the only account with auth)
+[[ -n "${LAB_PW:-}" && "$profile" == weak ]] && args+=(-A "LAB_PW=\"$LAB_PW\"")
 if [[ "$profile" == hardened ]]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=sip.lab.test" \
     -addext "subjectAltName=DNS:sip.lab.test,IP:198.18.1.1" \

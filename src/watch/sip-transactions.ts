@@ -30,7 +30,8 @@ import { LruMap } from './state.js';
  * | any            | 401/407 to credentials, not stale    | auth-failure (the PBX re-challenged)   |
  * | REGISTER       | 403 to credentials                   | auth-failure                           |
  * | REGISTER       | 404/604                              | unknown-account                        |
- * | REGISTER       | 2xx adding a binding                 | registration (contact, UA, transport)  |
+ * | REGISTER       | 2xx to credentials, adding a binding | registration (contact, UA, transport)  |
+ * | REGISTER       | 2xx without credentials              | request (an open registrar proves nothing) |
  * | INVITE         | 2xx                                  | call-attempt (answered) + media-negotiated |
  * | INVITE         | 403/404/410/484/485/604              | call-rejected                          |
  * | BYE            | (request itself, known dialog)       | call-ended                             |
@@ -480,9 +481,13 @@ export class SipTransactionTracker implements SipTransactionDecoder {
     }
     if (tx.method === 'REGISTER') {
       if (code >= 200 && code < 300) {
-        if (tx.expires !== undefined)
+        // Without credentials a 200 proves nothing about the sender (open registrar, IP trust):
+        // it must never count as a successful authentication that spares a source from bans.
+        if (!tx.creds)
+          out.push(ev('request', `accepted without credentials (${status}): not counted as authentication`));
+        else if (tx.expires !== undefined)
           out.push(ev('registration', `registered for ${tx.expires} s (${status})`));
-        else out.push(ev(tx.creds ? 'auth-success' : 'request', `bindings removed or queried (${status})`));
+        else out.push(ev('auth-success', `bindings removed or queried (${status})`));
       } else if (code === 403 && tx.creds) out.push(ev('auth-failure', `credentials rejected (${status})`));
       else if (code === 404 || code === 604) out.push(ev('unknown-account', status));
       else out.push(ev('request', status));

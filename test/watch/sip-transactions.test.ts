@@ -175,6 +175,24 @@ describe('SIP transaction decoder over HEP', () => {
     assert.match(reg.evidence.raw, /username="1001"/);
   });
 
+  it('a REGISTER accepted without credentials (open registrar) is a request, never an authentication', () => {
+    const t = tracker();
+    const r = request({
+      user: '1005',
+      callId: 'open',
+      cseq: 1,
+      branch: 'z9hG4bKo',
+      contact: '<sip:1005@10.0.0.1>',
+      ua: 'friendly-scanner',
+    });
+    const evs = run(t, [hep(up(ATTACKER, 0), r), hep(down(ATTACKER, 0.01), answer(r, 200, 'OK'))]);
+    assert.deepEqual(
+      evs.map((e) => [e.kind, e.account]),
+      [['request', '1005']],
+    );
+    assert.match(evs[0]!.reason!, /without credentials/);
+  });
+
   it('credentials answered 403 = failed auth; the account is the Authorization username, not the To user', () => {
     const t = tracker();
     const r = request({ user: '100', callId: 'c1', cseq: 1, branch: 'z9hG4bKa', auth: digest('admin') });
