@@ -149,7 +149,7 @@ export function backtestText(r: BacktestResult): string {
   for (const i of r.incidents) {
     out.push(`  ${formatIncidentLine(i)}`);
     const ev = i.events[0];
-    if (ev) out.push(`      evidence (${i.count} events, first): ${ev.evidence.raw.slice(0, 180)}`);
+    if (ev) out.push(`      evidence (${i.count} events, first): ${evidenceLine(ev.evidence.raw)}`);
   }
   out.push('', `would ban: ${r.wouldBan.filter((w) => w.decision === 'ban').length} source(s)`);
   for (const w of r.wouldBan) {
@@ -165,6 +165,14 @@ export function backtestText(r: BacktestResult): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** One line of evidence: a log line as is; a SIP transaction as its request line and answer. */
+function evidenceLine(raw: string): string {
+  const nl = raw.indexOf('\n');
+  if (nl < 0) return raw.slice(0, 180);
+  const answer = /\n--> ([^\n]*)$/.exec(raw);
+  return `${raw.slice(0, Math.min(nl, 180))}${answer ? ` --> ${answer[1]}` : ''}`;
 }
 
 export interface ExplainCliOptions {

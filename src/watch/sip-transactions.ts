@@ -44,8 +44,9 @@ import { LruMap } from './state.js';
  * counts only when it travels from the PBX side of the transaction back to that source. The
  * transport is the capture's (UDP/TCP/SCTP), refined within TCP to TLS/WS/WSS by the policy
  * endpoint the request reached, or else by the top Via (it can only name the transport, never
- * the address). State is bounded: at most `maxTransactions` open transactions (the oldest are
- * expired early, as unanswered requests) and `maxDialogs` answered calls.
+ * the address). State is bounded: at most `maxTransactions` transactions (the oldest are
+ * expired early, as unanswered requests), each with at most ~3 KiB of evidence text until it is
+ * answered, and `maxDialogs` answered calls.
  */
 
 export interface SipTrackerOptions {
@@ -54,7 +55,7 @@ export interface SipTrackerOptions {
   pbxAddresses?: string[];
   /** PBX name stamped on events. */
   pbx?: string;
-  /** Open transactions kept (default 20,000). */
+  /** Transactions kept, open or just answered (default 10,000). */
   maxTransactions?: number;
   /** Answered calls remembered for BYE (default 20,000). */
   maxDialogs?: number;
@@ -247,7 +248,7 @@ export class SipTransactionTracker implements SipTransactionDecoder {
 
   constructor(private readonly o: SipTrackerOptions = {}) {
     this.side = PbxSide.from(o);
-    this.maxTx = o.maxTransactions ?? 20_000;
+    this.maxTx = o.maxTransactions ?? 10_000;
     this.dialogs = new LruMap(o.maxDialogs ?? 20_000);
     this.timeout = o.timeoutMs ?? 32_000;
     this.inviteTimeout = o.inviteTimeoutMs ?? 180_000;
@@ -465,6 +466,9 @@ export class SipTransactionTracker implements SipTransactionDecoder {
       this.txs.set(key, tx);
     }
     this.outcome(tx, m, cap, out);
+    // the done marker only swallows retransmissions: drop what it no longer needs
+    tx.raw = '';
+    delete tx.offer;
   }
 
   private outcome(tx: Tx, m: SipMessage, cap: SipCapture, out: SecurityEvent[]): void {
