@@ -35,9 +35,7 @@ const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 function fail(file: string, offset: number, message: string): HardlineError {
-  return new HardlineError('HL_ERR_PCAP', `${file}: byte offset ${offset}: ${message}`, [
-    { file, message: `byte offset ${offset}: ${message}` },
-  ]);
+  return new HardlineError('HL_ERR_PCAP', `${file}: byte offset ${offset}: ${message}`);
 }
 
 /** Buffered sequential reads with the file offset of every byte known. */
