@@ -25,10 +25,12 @@ mkdirSync(dir, { recursive: true });
 const PBX = '192.0.2.1';
 const policy = policySchema.parse({ version: 1, endpoints: [{ host: PBX, transport: 'udp', port: 5060 }] });
 
-/** Transaction i: a REGISTER from one of 10,000 sources and its answer (401, or 200 every 4th). */
+/** Transaction i: a REGISTER from one of 10,000 phones and its answer (401, or 200 every 4th). */
 function pair(i: number): { src: string; req: Buffer; res: Buffer } {
-  const src = `203.0.${(i >> 8) % 40}.${i & 255}`;
-  const user = 100 + (i % 900);
+  // phone k always registers account 10000+k from its own address
+  const k = i % 10_000;
+  const src = `203.0.${k >> 8}.${k & 255}`;
+  const user = 10_000 + k;
   const auth = i % 4 === 3;
   const head = [
     `Via: SIP/2.0/UDP ${src}:5060;rport;branch=z9hG4bK${i}`,

@@ -106,6 +106,59 @@ interface Dialog {
   userAgent?: string;
 }
 
+/**
+ * Transactions by key, oldest first. A Map alone would do, but V8 makes iterating a Map from
+ * its front cost O(entries deleted so far) until it rehashes: with steady insertions at the back
+ * and deletions at the front that is quadratic. A FIFO of (key, tx, start) beside the Map keeps
+ * "the oldest" O(1); entries whose tx moved or was removed are skipped when they reach the head.
+ */
+class TxTable {
+  private readonly map = new Map<string, Tx>();
+  private q: { key: string; tx: Tx; at: number }[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: string): Tx | undefined {
+    return this.map.get(key);
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  set(key: string, tx: Tx): void {
+    this.map.set(key, tx);
+    this.q.push({ key, tx, at: tx.start });
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  /** The oldest live entry (stale queue entries are dropped on the way). */
+  oldest(): { key: string; tx: Tx } | undefined {
+    while (this.head < this.q.length) {
+      const e = this.q[this.head]!;
+      if (this.map.get(e.key) === e.tx && e.tx.start === e.at) return e;
+      this.shift();
+    }
+    return undefined;
+  }
+  /** Removes and returns the oldest live entry. */
+  pop(): Tx | undefined {
+    const e = this.oldest();
+    if (!e) return undefined;
+    this.map.delete(e.key);
+    this.shift();
+    return e.tx;
+  }
+  private shift(): void {
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.q.length) {
+      this.q = this.q.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 const DECODER = 'sip-transaction';
 const CALL_REJECTED = new Set([403, 404, 410, 484, 485, 604]);
 const EVIDENCE_HEADERS = [
@@ -236,9 +289,9 @@ export class SipTransactionTracker implements SipTransactionDecoder {
     open: 0,
   };
   /** Transactions in request order (non-INVITE, and INVITE until its first provisional). */
-  private readonly txs = new Map<string, Tx>();
+  private readonly txs = new TxTable();
   /** INVITE transactions that are ringing, in order of their first provisional answer. */
-  private readonly ringing = new Map<string, Tx>();
+  private readonly ringing = new TxTable();
   private readonly dialogs: LruMap<string, Dialog>;
   private readonly maxTx: number;
   private readonly timeout: number;
@@ -293,16 +346,19 @@ export class SipTransactionTracker implements SipTransactionDecoder {
   }
 
   private expireInto(now: number, out: SecurityEvent[]): void {
-    for (const [k, tx] of this.txs) {
-      if (now - tx.start < this.timeout) break;
-      this.txs.delete(k);
-      if (!tx.done) this.unanswered(tx, `no final answer within ${Math.round(this.timeout / 1000)} s`, out);
+    for (let e = this.txs.oldest(); e && now - e.tx.start >= this.timeout; e = this.txs.oldest()) {
+      this.txs.pop();
+      if (!e.tx.done)
+        this.unanswered(e.tx, `no final answer within ${Math.round(this.timeout / 1000)} s`, out);
     }
-    for (const [k, tx] of this.ringing) {
-      if (now - tx.start < this.inviteTimeout) break;
-      this.ringing.delete(k);
-      if (!tx.done)
-        this.unanswered(tx, `no final answer within ${Math.round(this.inviteTimeout / 1000)} s`, out);
+    for (
+      let e = this.ringing.oldest();
+      e && now - e.tx.start >= this.inviteTimeout;
+      e = this.ringing.oldest()
+    ) {
+      this.ringing.pop();
+      if (!e.tx.done)
+        this.unanswered(e.tx, `no final answer within ${Math.round(this.inviteTimeout / 1000)} s`, out);
     }
   }
 
@@ -408,9 +464,8 @@ export class SipTransactionTracker implements SipTransactionDecoder {
     }
     this.txs.set(key, tx);
     while (this.txs.size + this.ringing.size > this.maxTx) {
-      const oldest = this.txs.size > 0 ? this.txs : this.ringing;
-      const [k, t] = oldest.entries().next().value as [string, Tx];
-      oldest.delete(k);
+      const t = (this.txs.size > 0 ? this.txs : this.ringing).pop();
+      if (!t) break;
       if (!t.done) this.unanswered(t, 'still unanswered when the transaction table was full', out);
     }
   }
