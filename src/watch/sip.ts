@@ -32,8 +32,9 @@ export type SipDecodeResult = { events: SecurityEvent[] } | { undecoded: string 
  * contact, User-Agent and transport; INVITE destination and outcome; SDP media protection. The
  * source of a request is the capture's src; of a response, its dst.
  *
- * Phase B implements it on the SIP parser (src/sip). Until then `unavailableSipDecoder` counts
- * every SIP payload as undecoded with the reason below, visibly in metrics and logs.
+ * `SipTransactionTracker` (sip-transactions.ts) implements it on the SIP parser (src/sip) and is
+ * what watch uses; `unavailableSipDecoder` counts every SIP payload as undecoded (a stand-in for
+ * tests and for builds that leave SIP decoding out).
  */
 export interface SipTransactionDecoder {
   readonly available: boolean;
