@@ -418,6 +418,25 @@ describe('pcap import: SIP over UDP/TCP, HEP on the wire', () => {
     assert.match(caps[0]!.origin, /#1$/);
   });
 
+  it('a capture that begins in the middle of a TCP connection finds the next message; mid-stream TLS is recognised', async () => {
+    const a = register('1', 'mid1', 1);
+    const b = register('2', 'mid2', 1);
+    const tail = a.subarray(30); // the capture missed the start of the first message
+    const frame = (seq: number, data: Buffer, dport = 5060) =>
+      ethernet(ipv4('198.51.100.20', '192.0.2.1', 6, tcp(40000, dport, seq, TCP.ACK, data))[0]!);
+    const recs: Rec[] = [
+      { time: T, data: frame(500, Buffer.concat([tail, b.subarray(0, 20)])) },
+      { time: T + 1, data: frame(500 + tail.length + 20, b.subarray(20)) },
+      { time: T + 2, data: frame(9000, Buffer.from([0x17, 3, 3, 0, 32, 1, 2, 3, 4, 5, 6, 7, 8, 9]), 5061) },
+    ];
+    const { stats, items: got } = await items(file(classicPcap(recs)));
+    const ids = got.flatMap((i) =>
+      i.kind === 'sip' ? [i.capture.payload.toString().match(/Call-ID: (\S+)/)![1]] : [],
+    );
+    assert.deepEqual(ids, ['mid2']);
+    assert.equal(stats.tlsConnections, 1);
+  });
+
   it('a TCP stream resynchronises on the next start line after a lost segment', async () => {
     const a = register('1', 'g1', 1);
     const b = register('2', 'g2', 1);

@@ -62,7 +62,14 @@ interface Flow {
   hep?: HepStreamDecoder;
   hepOut?: HepDecodeResult[];
   resync: boolean;
+  /** Chunks seen without telling what the stream carries (a capture that began mid-stream). */
+  probes: number;
+  /** The last bytes of a chunk searched in vain for a start line (at most 512). */
+  carry?: Buffer;
 }
+
+/** Chunks of a connection looked at before it is declared "not SIP". */
+const MAX_PROBES = 16;
 
 const MAX_FLOWS = 4096;
 /** A SIP start line: `METHOD uri SIP/2.0` or `SIP/2.0 NNN`. */
@@ -167,7 +174,7 @@ export async function* pcapItems(
           flows.delete(key);
           flows.set(key, flow);
         } else {
-          flow = { stream: new TcpStream(), resync: false };
+          flow = { stream: new TcpStream(), resync: false, probes: 0 };
           flows.set(key, flow);
           if (flows.size > MAX_FLOWS) flows.delete(flows.keys().next().value as string);
         }
@@ -186,12 +193,22 @@ export async function* pcapItems(
   }
   if (batch.length) yield batch;
 
-  function tcpChunk(flow: Flow, data: Buffer, gap: boolean, p: Packet, time: number, frame: number): void {
+  function tcpChunk(flow: Flow, chunk: Buffer, gap: boolean, p: Packet, time: number, frame: number): void {
+    // bytes kept from the previous chunk while looking for a start line (it may be split)
+    let data = chunk;
+    if (flow.carry) {
+      if (!gap) data = Buffer.concat([flow.carry, chunk]);
+      flow.carry = undefined;
+    }
+    const keepTail = (b: Buffer) => {
+      flow.carry = Buffer.from(b.subarray(Math.max(0, b.length - 512)));
+    };
     if (flow.mode === undefined) {
       const s = data.toString('latin1', 0, Math.min(data.length, 512));
       if (/^[\r\n]*$/.test(s)) return;
       if (s.startsWith('HEP3')) flow.mode = 'hep';
-      else if (data[0] === 0x16 && data[1] === 3) {
+      else if (data[1] === 3 && data[0]! >= 0x14 && data[0]! <= 0x17 && data[2]! <= 4) {
+        // a TLS record (handshake, or application data when the capture began mid-connection)
         flow.mode = 'tls';
         stats.tlsConnections++;
       } else if (/^GET [^\r\n]* HTTP\/1\.1\r\n/.test(s) || /^HTTP\/1\.1 101/.test(s)) {
@@ -199,8 +216,20 @@ export async function* pcapItems(
         if (s.startsWith('GET')) stats.websocketConnections++;
       } else if (looksLikeSip(data)) flow.mode = 'sip';
       else {
-        flow.mode = 'other';
-        skip('TCP stream is not SIP, HEP, TLS or WebSocket');
+        // the capture may have begun in the middle of a message: look for a start line or HEP
+        const text = data.toString('latin1');
+        if (START_LINE.test(text)) {
+          flow.mode = 'sip';
+          flow.resync = true;
+        } else if (text.includes('HEP3')) flow.mode = 'hep';
+        else if (++flow.probes >= MAX_PROBES) {
+          flow.mode = 'other';
+          skip('TCP stream is not SIP, HEP, TLS or WebSocket');
+        }
+        if (flow.mode === undefined) {
+          keepTail(data);
+          return;
+        }
       }
     }
     if (flow.mode === 'hep') {
@@ -218,6 +247,7 @@ export async function* pcapItems(
         const m = START_LINE.exec(d.toString('latin1'));
         if (!m) {
           flow.resync = true;
+          keepTail(d);
           return;
         }
         const at = m.index + (m[0].startsWith('\r\n') ? 2 : m[0].startsWith('\n') ? 1 : 0);
