@@ -55,19 +55,19 @@ ip -n "$out" route add default via 198.18.1.1
 ip -n "$in" route add default via 198.18.2.1
 
 args=(-f "$here/kamailio/$profile.cfg" -DD -E -m 48 -M 8 -Y "$dir")
-# Optional HEP mirror (siptrace) to a collector inside the sip namespace: LAB_HEP=sip:ADDR:PORT
-if [[ -n "${LAB_HEP:-}" ]]; then
-  [[ "$LAB_HEP" =~ ^sip:[0-9.]+:[0-9]+$ ]] || { echo "lab: LAB_HEP must look like sip:198.18.2.1:9060" >&2; exit 2; }
-  args+=(-A "LAB_HEP=\"$LAB_HEP\"")
-fi
-# the test account password: hardened (1000-1002) and weak (2000, the only account with auth)
-[[ -n "${LAB_PW:-}" && "$profile" == weak ]] && args+=(-A "LAB_PW=\"$LAB_PW\"")
 if [[ "$profile" == hardened ]]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=sip.lab.test" \
     -addext "subjectAltName=DNS:sip.lab.test,IP:198.18.1.1" \
     -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
   pw=${LAB_PW:?LAB_PW (the lab test account password) must be set}
   args+=(-A "LAB_PW=\"$pw\"" -A "LAB_TLS_CERT=\"$dir/cert.pem\"" -A "LAB_TLS_KEY=\"$dir/key.pem\"")
+fi
+# the test account password: hardened (1000-1002) and weak (2000, the only account with auth)
+[[ -n "${LAB_PW:-}" && "$profile" == weak ]] && args+=(-A "LAB_PW=\"$LAB_PW\"")
+# Optional HEP mirror (siptrace) to a collector inside the sip namespace: LAB_HEP=sip:ADDR:PORT
+if [[ -n "${LAB_HEP:-}" ]]; then
+  [[ "$LAB_HEP" =~ ^sip:[0-9.]+:[0-9]+$ ]] || { echo "lab: LAB_HEP must look like sip:198.18.2.1:9060" >&2; exit 2; }
+  args+=(-A "LAB_HEP=\"$LAB_HEP\"")
 fi
 ip netns exec "$sip" kamailio "${args[@]}" >"$dir/kamailio.log" 2>&1 &
 echo $! >"$dir/kamailio.pid"
