@@ -2,6 +2,7 @@
 # hardline network-namespace lab.
 #
 #   lab/lab.sh up   ID weak|hardened DIR   create namespaces, start Kamailio and the inside UAS
+#                                          (LAB_HEP=sip:ADDR:PORT: Kamailio mirrors SIP as HEP v3 there)
 #   lab/lab.sh down ID DIR                 stop everything and delete the namespaces (idempotent)
 #   lab/lab.sh mpath                       print the Kamailio module folder the lab will use
 #
@@ -82,6 +83,13 @@ if [[ "$profile" == hardened ]]; then
     -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
   pw=${LAB_PW:?LAB_PW (the lab test account password) must be set}
   args+=(-A "LAB_PW=\"$pw\"" -A "LAB_TLS_CERT=\"$dir/cert.pem\"" -A "LAB_TLS_KEY=\"$dir/key.pem\"")
+fi
+# the test account password: hardened (1000-1002) and weak (2000, the only account with auth)
+[[ -n "${LAB_PW:-}" && "$profile" == weak ]] && args+=(-A "LAB_PW=\"$LAB_PW\"")
+# Optional HEP mirror (siptrace) to a collector inside the sip namespace: LAB_HEP=sip:ADDR:PORT
+if [[ -n "${LAB_HEP:-}" ]]; then
+  [[ "$LAB_HEP" =~ ^sip:[0-9.]+:[0-9]+$ ]] || { echo "lab: LAB_HEP must look like sip:198.18.2.1:9060" >&2; exit 2; }
+  args+=(-A "LAB_HEP=\"$LAB_HEP\"")
 fi
 ip netns exec "$sip" kamailio "${args[@]}" >"$dir/kamailio.log" 2>&1 &
 echo $! >"$dir/kamailio.pid"

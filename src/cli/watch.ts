@@ -13,6 +13,8 @@ import { Explainer } from '../watch/explain.js';
 import { BanOutput } from '../watch/outputs/bans.js';
 import { formatIncidentLine, incidentJson, iso } from '../watch/outputs/format.js';
 import type { WatchOutput } from '../watch/outputs/output.js';
+import { pcapSummaryLine } from '../watch/pcap-import.js';
+import { parsePbxAddress } from '../watch/sip-side.js';
 import { readLineBatches } from '../watch/sources/lines.js';
 import { startDashboard } from '../web/index.js';
 
@@ -26,6 +28,8 @@ export interface WatchCliOptions {
   syslog: string[];
   hep: string[];
   hepKey?: string;
+  pcap: string[];
+  pbxAddress: string[];
   db: string;
   fromStart?: boolean;
   jsonl?: string;
@@ -44,8 +48,14 @@ export interface WatchCliOptions {
 
 /** `hardline watch`: runs until SIGTERM/SIGINT, then flushes checkpoints and exits 0. */
 export async function watchCommand(o: WatchCliOptions): Promise<number> {
-  if (o.log.length + o.syslog.length + o.hep.length === 0)
-    throw new HardlineError('HL_ERR_USAGE', 'nothing to watch: give --log PATH, --syslog URL or --hep URL');
+  if (o.log.length + o.syslog.length + o.hep.length + o.pcap.length === 0)
+    throw new HardlineError(
+      'HL_ERR_USAGE',
+      'nothing to watch: give --log PATH, --syslog URL, --hep URL or --pcap FILE',
+    );
+  // validate --pbx-address before anything starts
+  for (const a of o.pbxAddress) parsePbxAddress(a);
+  const live = o.log.length + o.syslog.length + o.hep.length > 0;
   // Signals are taken from the start: a SIGTERM while starting up still stops cleanly.
   let signal: string | undefined;
   let wake: (() => void) | undefined;
@@ -104,6 +114,8 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.hepKey !== undefined ? { hepKey: o.hepKey } : {}),
     ...(o.pbx ? { pbx: o.pbx } : {}),
+    ...(o.pcap.length ? { pcap: o.pcap } : {}),
+    ...(o.pbxAddress.length ? { pbxAddresses: o.pbxAddress } : {}),
     logLevel: o.logLevel,
     maxRssMB: o.maxRss,
   });
@@ -125,7 +137,8 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
       throw e;
     }
   }
-  if (signal === undefined) await new Promise<void>((resolve) => (wake = resolve));
+  // --pcap alone: the import is done once startWatch returns
+  if (signal === undefined && live) await new Promise<void>((resolve) => (wake = resolve));
   handle.logger.info({ signal }, 'stopping');
   await handle.stop();
   return 0;
@@ -133,14 +146,25 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
 
 export interface BacktestCliOptions {
   policy?: string;
+  pcap?: string[];
+  pbxAddress?: string[];
   format: 'text' | 'json';
   output?: string;
   pbx?: string;
 }
 
 export async function backtestCommand(files: string[], o: BacktestCliOptions): Promise<number> {
-  if (files.length === 0) throw new HardlineError('HL_ERR_USAGE', 'give at least one LOG file');
-  const r = await runBacktest({ policy: policyOf(o.policy), files, ...(o.pbx ? { pbx: o.pbx } : {}) });
+  const pcap = o.pcap ?? [];
+  if (files.length === 0 && pcap.length === 0)
+    throw new HardlineError('HL_ERR_USAGE', 'give at least one LOG file or --pcap FILE');
+  for (const a of o.pbxAddress ?? []) parsePbxAddress(a);
+  const r = await runBacktest({
+    policy: policyOf(o.policy),
+    files,
+    ...(pcap.length ? { pcap } : {}),
+    ...(o.pbxAddress?.length ? { pbxAddresses: o.pbxAddress } : {}),
+    ...(o.pbx ? { pbx: o.pbx } : {}),
+  });
   const text = o.format === 'json' ? `${JSON.stringify(backtestJson(r), null, 2)}\n` : backtestText(r);
   if (o.output) writeFileSync(o.output, text);
   else process.stdout.write(text);
@@ -165,7 +189,7 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
 
 export function backtestText(r: BacktestResult): string {
   const out: string[] = [];
-  out.push(`hardline backtest: ${r.files.join(', ')}`);
+  out.push(`hardline backtest: ${[...r.files, ...(r.pcap ?? []).map((p) => p.file)].join(', ')}`);
   out.push(
     `${r.lines} lines, ${r.events} events, ${r.firstEvent !== undefined ? `${iso(r.firstEvent)} .. ${iso(r.lastEvent!)}` : 'no events'}`,
   );
@@ -182,11 +206,12 @@ export function backtestText(r: BacktestResult): string {
       )
       .join(', ')}`,
   );
+  for (const p of r.pcap ?? []) out.push(`capture ${pcapSummaryLine(p)}`);
   out.push('', `incidents: ${r.incidents.length}`);
   for (const i of r.incidents) {
     out.push(`  ${formatIncidentLine(i)}`);
     const ev = i.events[0];
-    if (ev) out.push(`      evidence (${i.count} events, first): ${ev.evidence.raw.slice(0, 180)}`);
+    if (ev) out.push(`      evidence (${i.count} events, first): ${evidenceLine(ev.evidence.raw)}`);
   }
   out.push('', `would ban: ${r.wouldBan.filter((w) => w.decision === 'ban').length} source(s)`);
   for (const w of r.wouldBan) {
@@ -202,6 +227,14 @@ export function backtestText(r: BacktestResult): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** One line of evidence: a log line as is; a SIP transaction as its request line and answer. */
+function evidenceLine(raw: string): string {
+  const nl = raw.indexOf('\n');
+  if (nl < 0) return raw.slice(0, 180);
+  const answer = /\n--> ([^\n]*)$/.exec(raw);
+  return `${raw.slice(0, Math.min(nl, 180))}${answer ? ` --> ${answer[1]}` : ''}`;
 }
 
 export interface ExplainCliOptions {

@@ -15,6 +15,7 @@ export type ErrorCode =
   // watch
   | 'HL_ERR_STORE'
   | 'HL_ERR_SOURCE'
+  | 'HL_ERR_PCAP'
   // audit
   | 'HL_ERR_BASELINE'
   // probe

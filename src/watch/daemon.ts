@@ -1,10 +1,12 @@
+import { statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
+import { HardlineError } from '../core/errors.js';
 import type { Policy } from '../policy/schema.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Checkpoint, WatchStore } from '../store/store.js';
-import { parseHostPort, type SecurityEvent } from './event.js';
+import type { SecurityEvent } from './event.js';
 import type { Incident } from './incident.js';
 import { MemoryGuard } from './memory.js';
 import { formatIncidentLine } from './outputs/format.js';
@@ -12,10 +14,14 @@ import { JsonlSink } from './outputs/jsonl.js';
 import { WatchMetrics } from './outputs/metrics.js';
 import type { WatchOutput } from './outputs/output.js';
 import { type WebhookKind, WebhookSender } from './outputs/webhook.js';
+import { type PcapImportSummary, pcapEvents, pcapSummaryLine } from './pcap-import.js';
 import { Pipeline } from './pipeline.js';
-import { type SipTransactionDecoder, unavailableSipDecoder } from './sip.js';
+import type { SipTransactionDecoder } from './sip.js';
+import { SipTransactionTracker } from './sip-transactions.js';
 import { listenHep } from './sources/hep.js';
 import { type Listener, parseListenUrl } from './sources/listen.js';
+import { emptyPcapStats } from './sources/pcap.js';
+import { hepSipCapture, peerIp } from './sources/sip-capture.js';
 import { listenSyslog } from './sources/syslog.js';
 import { FileTail } from './sources/tail.js';
 
@@ -45,8 +51,12 @@ export interface WatchOptions {
   pollMs?: number;
   /** Resident-memory target in MB: a full collection runs when RSS passes it (0: off; default 160). */
   maxRssMB?: number;
-  /** Phase B plugs the SIP transaction decoder in here. */
+  /** SIP over HEP: the transaction decoder (default: SipTransactionTracker on the policy). */
   sipDecoder?: SipTransactionDecoder;
+  /** The PBX's own addresses (`--pbx-address`): which side of captured SIP is the PBX. */
+  pbxAddresses?: string[];
+  /** Capture files imported once (pcap/pcapng), after the live sources are up. */
+  pcap?: string[];
   logger?: Logger;
   /** Further outputs (alert channels, ban manager, dashboard); more can be added with addOutput(). */
   outputs?: WatchOutput[];
@@ -60,6 +70,8 @@ export interface WatchHandle {
   /** Bound ports of the listeners: `syslog URL` / `hep URL` as given -> port. */
   ports: Record<string, number>;
   metricsPort?: number;
+  /** One summary per imported capture file (`pcap`), in order. */
+  pcapImports: PcapImportSummary[];
   /** Commits pending events and outputs now (also runs every 250 ms). */
   flush(): void;
   /** Feeds an output from now on (events as decoded, incidents once committed); closed at stop. */
@@ -105,7 +117,14 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         },
       }),
   );
-  const sip = o.sipDecoder ?? unavailableSipDecoder;
+  const sipOptions = {
+    policy: o.policy,
+    ...(o.pbxAddresses ? { pbxAddresses: o.pbxAddresses } : {}),
+    ...(o.pbx ? { pbx: o.pbx } : {}),
+  };
+  const sip = o.sipDecoder ?? new SipTransactionTracker(sipOptions);
+  /** Event time of the newest HEP SIP capture and the wall time it arrived (to expire on a quiet wire). */
+  let sipSeen: { time: number; wall: number } | undefined;
   const guard = new MemoryGuard(o.maxRssMB ?? 160);
   let overLimit = 0;
   let posted: Incident[] = [];
@@ -293,32 +312,24 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
               });
           }
         } else if (p.protoType === 1) {
-          const tr = p.ipProto === 6 ? 'tcp' : p.ipProto === 17 ? 'udp' : undefined;
-          const src = p.srcIp ? parseHostPort(p.srcIp, tr) : undefined;
-          const dst = p.dstIp ? parseHostPort(p.dstIp, tr) : undefined;
-          if (!src || !dst) {
-            pipeline.undecoded('hep sip packet without addresses');
+          const cap = hepSipCapture(p, {
+            origin,
+            fallbackTime: time,
+            ...(peerIp(peer) ? { agent: peerIp(peer)! } : {}),
+          });
+          if (typeof cap === 'string') {
+            pipeline.undecoded(cap);
             return;
           }
-          if (p.srcPort !== undefined) src.port = p.srcPort;
-          if (p.dstPort !== undefined) dst.port = p.dstPort;
-          const res = sip.decode({
-            time,
-            src,
-            dst,
-            payload: p.payload,
-            origin,
-            ...(p.correlationId ? { correlationId: p.correlationId } : {}),
-            ...(p.captureId !== undefined ? { captureId: p.captureId } : {}),
-            ...(p.nodeName ? { nodeName: p.nodeName } : {}),
-          });
+          if (!sipSeen || cap.time >= sipSeen.time) sipSeen = { time: cap.time, wall: Date.now() };
+          const res = sip.decode(cap);
           if ('undecoded' in res) {
             pipeline.undecoded(res.undecoded);
             if (!sipWarned) {
               sipWarned = true;
               logger.warn(
                 { reason: res.undecoded },
-                'HEP SIP payloads are received and counted as undecoded (hardline_undecoded_total) until the SIP transaction decoder is available',
+                'a HEP SIP payload could not be decoded; such payloads are counted in hardline_undecoded_total (logged once)',
               );
             }
           } else for (const ev of res.events) pipeline.event(ev);
@@ -348,8 +359,59 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   for (const t of tails) await t.start();
   logger.info({ logs: o.logs.map((f) => path.resolve(f)), db: o.db }, 'watching');
 
+  // Capture files: imported once; a checkpoint (device, inode, size) keeps a second run from
+  // storing the same events twice.
+  const pcapImports: PcapImportSummary[] = [];
+  try {
+    for (const file of o.pcap ?? []) {
+      const key = `pcap:${path.resolve(file)}`;
+      let st: { dev: number; ino: number; size: number };
+      try {
+        st = statSync(file);
+      } catch (e) {
+        throw new HardlineError('HL_ERR_PATH_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      const done = store.checkpoint(key);
+      if (done && done.dev === st.dev && done.ino === st.ino && done.offset === st.size) {
+        logger.info({ file }, 'capture already imported (checkpoint): skipped');
+        continue;
+      }
+      const tracker = new SipTransactionTracker(sipOptions);
+      const summary: PcapImportSummary = { file, pcap: emptyPcapStats(), sip: tracker.stats, events: 0 };
+      for await (const evs of pcapEvents(file, {
+        tracker,
+        decoder: pipeline.decoder,
+        stats: summary.pcap,
+        ...(o.pbx ? { pbx: o.pbx } : {}),
+        onUndecoded: (why) => pipeline.undecoded(why),
+      })) {
+        for (const ev of evs) {
+          summary.events++;
+          summary.firstTime = Math.min(summary.firstTime ?? ev.time, ev.time);
+          summary.lastTime = Math.max(summary.lastTime ?? ev.time, ev.time);
+          pipeline.event(ev);
+        }
+        if (pendingEvents >= BATCH) commit();
+      }
+      commit([{ key, dev: st.dev, ino: st.ino, offset: st.size }]);
+      pcapImports.push(summary);
+      logger.info({ file, frames: summary.pcap.frames, events: summary.events }, pcapSummaryLine(summary));
+    }
+  } catch (e) {
+    // a bad capture file ends the start-up cleanly: events decoded before the error are kept
+    for (const t of tails) await t.stop();
+    for (const l of listeners) await l.close();
+    if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
+    store.close();
+    throw e;
+  }
+
   let lastPrune = 0;
   const timer = setInterval(() => {
+    if (sip.expire && sipSeen) {
+      // transactions unanswered on a quiet wire: event time advanced by the wall time since
+      for (const ev of sip.expire(sipSeen.time + (Date.now() - sipSeen.wall))) pipeline.event(ev);
+    }
     safeCommit();
     pipeline.updateStateMetrics();
     const now = Date.now();
@@ -371,6 +433,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     metrics,
     logger,
     ports,
+    pcapImports,
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     flush: () => commit(),
     addOutput,
