@@ -301,6 +301,7 @@ describe('URIs', () => {
     const r = parseUri('sip:a@b;__proto__=x');
     assert.ok(r.ok && isSipUri(r.uri));
     assert.equal(Object.getPrototypeOf(r.uri.params), Object.prototype);
+    // biome-ignore lint/suspicious/noProto: the test checks that a parameter named __proto__ is plain data
     assert.equal(r.uri.params['__proto__'], 'x');
   });
 });
