@@ -187,7 +187,7 @@ describe('review --watch-db: the live watch store filled by the real pipeline', 
     const r = new WatchStoreReader(db);
     try {
       const skew = Object.fromEntries(r.clockSkew().map((x) => [x.source, x]));
-      assert.deepEqual(Object.keys(skew).sort(), ['file:' + log, 'hep:127.0.0.1', 'syslog:127.0.0.1'].sort());
+      assert.deepEqual(Object.keys(skew).sort(), [`file:${log}`, 'hep:127.0.0.1', 'syslog:127.0.0.1'].sort());
       const near = (v: number, want: number, tol: number, what: string) =>
         assert.ok(Math.abs(v - want) <= tol, `${what}: ${v} is not within ${tol} ms of ${want}`);
       near(skew['hep:127.0.0.1']!.medianMs, -2000, 300, 'HEP agent 2 s behind');
