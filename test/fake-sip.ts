@@ -63,6 +63,8 @@ export interface Received {
   transport: 'udp' | 'tcp' | 'tls';
   source: string;
   message: SipMessage;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 const REALM = 'fake';
@@ -170,7 +172,7 @@ export class FakeSip {
     const r = parse(buf);
     if (!r.ok || r.message.kind !== 'request') return;
     const req = r.message;
-    this.received.push({ transport, source, message: req });
+    this.received.push({ transport, source, message: req, at: Date.now() });
     const host = source.replace(/:\d+$/, '');
     const n = (this.perSource.get(host) ?? 0) + 1;
     this.perSource.set(host, n);

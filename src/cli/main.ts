@@ -148,6 +148,13 @@ export function buildProgram(): Command {
     )
     .option('--check <ids>', 'only run these checks (comma-separated, repeatable)', collect)
     .option('--bind <address>', 'local address to send from')
+    .option(
+      '--verify-logging',
+      'send a few failing REGISTERs/INVITEs with a unique marker and check that watch recorded each (PRB-LOG-001; needs --watch-db)',
+    )
+    .option('--watch-db <file>', 'the watch store to check (the SQLite file hardline watch --db writes)')
+    .option('--verify-attempts <n>', 'failing requests per endpoint for --verify-logging (1-10, default 3)')
+    .option('--verify-wait <seconds>', 'how long each may take to reach the store (1-120, default 10)')
     .action(async (o) => {
       process.exitCode = await probeCommand(o);
     });
@@ -178,6 +185,10 @@ export function buildProgram(): Command {
     .option('--probe <file>', 'a probe JSON report (hardline probe --format json)')
     .option('--run-probe', "run hardline probe now against the policy's endpoints (sends traffic)")
     .option('--watch <file>', 'a watch snapshot (JSON, see docs/review.md)')
+    .option(
+      '--watch-db <file>',
+      'the live watch store (the SQLite file hardline watch --db writes), read-only',
+    )
     .option('--state-dir <dir>', 'accepted reviews (default: hardline-reviews beside hardline.yaml)')
     .option('--no-host', 'do not read this host (time sync, asterisk -V): the review runs elsewhere')
     .addOption(

@@ -20,6 +20,7 @@ import { type ReviewFormat, renderReview } from '../review/render.js';
 import { acceptReview, DEFAULT_STATE_DIR, latestAccepted } from '../review/state.js';
 import { type AdvisoryTable, loadAdvisoryTable, versionsFromHost } from '../review/versions.js';
 import { type WatchDataSource, WatchFileSource } from '../review/watch.js';
+import { WatchStoreSource } from '../review/watch-store.js';
 import { loadRules } from '../rules/index.js';
 import { resolveTarget } from './target.js';
 
@@ -30,6 +31,8 @@ export interface ReviewCliOptions {
   probe?: string;
   runProbe?: boolean;
   watch?: string;
+  /** The live watch store (`--watch-db FILE`). */
+  watchDb?: string;
   stateDir?: string;
   /** false with --no-host */
   host?: boolean;
@@ -108,6 +111,8 @@ export async function reviewCommand(
   if (!o.accept && o.by) throw new HardlineError('HL_ERR_USAGE', '--by goes with --accept');
   if (o.probe && o.runProbe)
     throw new HardlineError('HL_ERR_USAGE', 'use --probe FILE or --run-probe, not both');
+  if (o.watch && o.watchDb)
+    throw new HardlineError('HL_ERR_USAGE', 'use --watch SNAPSHOT.json or --watch-db STORE, not both');
   const unseen: string[] = [];
 
   // The audit: a saved report, or run now on PATH.
@@ -143,8 +148,10 @@ export async function reviewCommand(
     probe = parseReport(renderJson(r), 'run now', 'probe');
   }
 
-  // Watch data: the store later; a snapshot file now.
-  const source = deps.watchSource ?? (o.watch ? new WatchFileSource(o.watch) : undefined);
+  // Watch data: the live store, or a snapshot file.
+  const source =
+    deps.watchSource ??
+    (o.watchDb ? new WatchStoreSource(o.watchDb) : o.watch ? new WatchFileSource(o.watch) : undefined);
   const stateDir = path.resolve(
     o.stateDir ??
       path.join(policy.file ? path.dirname(policy.file) : path.resolve(pathArg ?? '.'), DEFAULT_STATE_DIR),

@@ -14,6 +14,7 @@ import { SipClient } from '../sip/client.js';
 import { connect, DEFAULT_PORTS, type Endpoint, type TransportName } from '../sip/transport/index.js';
 import type { ProbeCheck, ProbeContext, ProbeTarget } from './check.js';
 import { loadChecks } from './index.js';
+import type { LoggingVerification } from './logging.js';
 
 export interface ProbeOptions {
   policy: LoadedPolicy;
@@ -26,6 +27,8 @@ export interface ProbeOptions {
   now?: Date;
   /** Progress lines (the CLI passes one only on a TTY). */
   progress?: (line: string) => void;
+  /** `--verify-logging`: the monitoring to check (runs the checks that require it). */
+  monitor?: LoggingVerification;
 }
 
 const TRANSPORTS: TransportName[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
@@ -182,7 +185,15 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   const policy = o.policy.policy;
   const targets = resolveTargets(o.policy, o.targets);
   const all = await loadChecks();
-  const checks = (o.only ? all.filter((c) => o.only!.includes(c.id)) : all).sort((a, b) => a.order - b.order);
+  const needMonitor = all.filter((c) => c.requires === 'monitor' && o.only?.includes(c.id) && !o.monitor);
+  if (needMonitor.length)
+    throw new HardlineError(
+      'HL_ERR_USAGE',
+      `${needMonitor.map((c) => c.id).join(', ')} needs --verify-logging --watch-db FILE (the monitoring to check)`,
+    );
+  const checks = (o.only ? all.filter((c) => o.only!.includes(c.id)) : all)
+    .filter((c) => c.requires !== 'monitor' || o.monitor)
+    .sort((a, b) => a.order - b.order);
   const budget = policy.probe.max_time * 1000;
   const remainingMs = () => Math.max(0, budget - (Date.now() - started));
   const pacer = new Pacer(policy.probe.rate);
@@ -269,6 +280,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
       secret(v) {
         redactor.add(v);
       },
+      ...(o.monitor ? { monitor: o.monitor } : {}),
     };
     try {
       await withDeadline(check.run(ctx), remainingMs() + 5000);

@@ -31,6 +31,10 @@ export function renderProbeDoc(c: ProbeCheck, examples: ProbeExample[]): string 
   );
   const pol = policyLine(c);
   if (pol) lines.push(pol);
+  if (c.requires === 'monitor')
+    lines.push(
+      '| Only with | `--verify-logging --watch-db FILE` (it checks what the watch store recorded); `--verify-logging` runs it alone unless `--check` names more |',
+    );
   lines.push('', '## What the probe sends', '', c.sends, '');
   if (c.impact) lines.push('## Before you run it', '', c.impact, '');
   lines.push('## Why it matters', '', c.docs.why, '', '## How to fix', '', c.docs.fix, '');

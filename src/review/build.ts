@@ -608,7 +608,7 @@ export function buildReview(i: BuildInputs): Review {
     );
   if (!i.watch)
     unseen.push(
-      'no watch data: new devices, User-Agents, firmware, source networks, cleartext use and clock skew were not reviewed (--watch SNAPSHOT.json; the watch store feeds this later)',
+      'no watch data: new devices, User-Agents, firmware, source networks, cleartext use and clock skew were not reviewed (--watch-db STORE, the file hardline watch --db writes, or --watch SNAPSHOT.json)',
     );
   if (!i.host)
     unseen.push('host not checked (--no-host): time sync and the local Asterisk version were not read');

@@ -7,8 +7,9 @@ import { parseCidr, parseIp } from '../net/address.js';
  * What `hardline review` needs from `hardline watch`: an inventory of the endpoints that
  * registered (account, source network, User-Agent, transport, media protection, first and last
  * seen), sightings of cleartext signalling and media, the clock skew watch measured per event
- * source, and the banners the PBX itself sent. The watch store implements WatchDataSource; until
- * then (and for tests) a JSON file of this shape can be given with `hardline review --watch FILE`.
+ * source, and the banners the PBX itself sent. The watch store implements WatchDataSource
+ * (watch-store.ts, `hardline review --watch-db FILE`); a JSON file of this shape can be given
+ * with `hardline review --watch FILE` (a snapshot kept by an accepted review, or made elsewhere).
  * The shape is documented in docs/review.md; fields are only ever added within schemaVersion 1.
  */
 
@@ -18,7 +19,8 @@ const iso = z.string().refine((s) => !Number.isNaN(new Date(s).getTime()), {
 const address = z.string().refine((s) => parseIp(s) !== undefined, { message: 'expected an IP address' });
 const network = z.string().refine((s) => parseCidr(s) !== undefined, { message: 'expected a CIDR' });
 
-export const TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
+/** SIP transports of a sighting; `unknown` when the source did not say (a log line without one). */
+export const TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp', 'unknown'] as const;
 /** Media protection negotiated: SDES-SRTP, DTLS-SRTP, ZRTP, plain RTP, or not seen. */
 export const MEDIA = ['srtp', 'dtls-srtp', 'zrtp', 'rtp', 'unknown'] as const;
 
@@ -90,7 +92,7 @@ export type EndpointSighting = WatchSnapshot['endpoints'][number];
 export type CleartextSighting = WatchSnapshot['cleartext'][number];
 export type ClockSkew = WatchSnapshot['clockSkew'][number];
 
-/** Where review gets watch data: the watch store (later) or a snapshot file. */
+/** Where review gets watch data: the watch store or a snapshot file. */
 export interface WatchDataSource {
   /** For the report: "watch snapshot watch.json", "watch store /var/lib/hardline/watch.db". */
   describe(): string;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { HardlineError } from '../core/errors.js';
 import { isAuthSuccess, type SecurityEvent } from '../watch/event.js';
 import type { Incident } from '../watch/incident.js';
+import type { ClockSkewRow } from '../watch/skew.js';
 import type { Checkpoint, EndpointRecord, Retention, WatchStore } from './store.js';
 
 const SCHEMA = `
@@ -51,6 +52,19 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   ino INTEGER NOT NULL,
   offset INTEGER NOT NULL,
   updated INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clock_skew (
+  source TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  run TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  median_ms REAL NOT NULL,
+  min_ms REAL NOT NULL,
+  max_ms REAL NOT NULL,
+  max_abs_ms REAL NOT NULL,
+  resolution_ms INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY (source, bucket, run)
 );
 `;
 
@@ -204,7 +218,32 @@ export class SqliteStore implements WatchStore {
     const inc = this.db
       .prepare('DELETE FROM incidents WHERE time < ?')
       .run(now - retention.incidents * 1000).changes;
+    this.db.prepare('DELETE FROM clock_skew WHERE last_seen < ?').run(now - retention.events * 1000);
     return { events: ev, incidents: inc };
+  }
+
+  /** Clock-skew summaries (one row per source, hour and watch run; a newer summary replaces it). */
+  recordClockSkew(rows: ClockSkewRow[]): void {
+    if (rows.length === 0) return;
+    const st = this.db.prepare(
+      `INSERT OR REPLACE INTO clock_skew(source, bucket, run, samples, median_ms, min_ms, max_ms, max_abs_ms, resolution_ms, last_seen)
+       VALUES (?,?,?,?,?,?,?,?,?,?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows)
+        st.run(
+          r.source,
+          r.bucket,
+          r.run,
+          r.samples,
+          r.medianMs,
+          r.minMs,
+          r.maxMs,
+          r.maxAbsMs,
+          r.resolutionMs,
+          r.lastSeen,
+        );
+    })();
   }
 
   close(): void {

@@ -18,6 +18,7 @@ import { type PcapImportSummary, pcapEvents, pcapSummaryLine } from './pcap-impo
 import { Pipeline } from './pipeline.js';
 import type { SipTransactionDecoder } from './sip.js';
 import { SipTransactionTracker } from './sip-transactions.js';
+import { ClockSkewTracker } from './skew.js';
 import { listenHep } from './sources/hep.js';
 import { type Listener, parseListenUrl } from './sources/listen.js';
 import { emptyPcapStats } from './sources/pcap.js';
@@ -126,6 +127,9 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   /** Event time of the newest HEP SIP capture and the wall time it arrived (to expire on a quiet wire). */
   let sipSeen: { time: number; wall: number } | undefined;
   const guard = new MemoryGuard(o.maxRssMB ?? 160);
+  /** Clock skew per event source (live data only: not a file's backlog, not capture imports). */
+  const skew = new ClockSkewTracker();
+  let tailsLive = false;
   let overLimit = 0;
   let posted: Incident[] = [];
   /** Events buffered since the last commit: network sources commit in small batches. */
@@ -250,7 +254,14 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         const now = Date.now();
         for (const line of lines) {
           if (line.length === 0) continue;
-          pipeline.line(line, { fallbackTime: now, refTime: now, origin, ...(o.pbx ? { pbx: o.pbx } : {}) });
+          const r = pipeline.line(line, {
+            fallbackTime: now,
+            refTime: now,
+            origin,
+            ...(o.pbx ? { pbx: o.pbx } : {}),
+          });
+          const t = r.events[0]?.time;
+          if (tailsLive && t !== undefined && t !== now) skew.sample(`file:${key}`, t, now);
         }
         commit([checkpoint]);
       },
@@ -267,6 +278,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       url,
       (m, peer, transport) => {
         metrics.packets.inc({ listener: 'syslog', transport });
+        if (m.timed) skew.sample(`syslog:${peerIp(peer) ?? peer}`, m.time, Date.now());
         pipeline.line(m.message, {
           fallbackTime: m.time,
           refTime: Date.now(),
@@ -300,6 +312,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         if (!p.payload) return; // keepalive
         const time =
           p.timeSec !== undefined ? p.timeSec * 1000 + Math.floor((p.timeUsec ?? 0) / 1000) : Date.now();
+        if (p.timeSec !== undefined) skew.sample(`hep:${peerIp(peer) ?? peer}`, time, Date.now());
         const origin = `hep:${transport}://${peer}${p.nodeName ? ` node ${p.nodeName}` : ''}${p.captureId !== undefined ? ` id ${p.captureId}` : ''}`;
         if (p.protoType === 100) {
           for (const line of p.payload.toString('utf8').split('\n')) {
@@ -357,6 +370,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   }
 
   for (const t of tails) await t.start();
+  tailsLive = true; // the backlog is read: from now on lines arrive as they are written
   logger.info({ logs: o.logs.map((f) => path.resolve(f)), db: o.db }, 'watching');
 
   // Capture files: imported once; a checkpoint (device, inode, size) keeps a second run from
@@ -406,6 +420,13 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     throw e;
   }
 
+  const saveSkew = () => {
+    try {
+      store.recordClockSkew?.(skew.drain());
+    } catch (e) {
+      logger.error({ err: (e as Error).message }, 'cannot store clock-skew samples');
+    }
+  };
   let lastPrune = 0;
   const timer = setInterval(() => {
     if (sip.expire && sipSeen) {
@@ -413,6 +434,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       for (const ev of sip.expire(sipSeen.time + (Date.now() - sipSeen.wall))) pipeline.event(ev);
     }
     safeCommit();
+    saveSkew();
     pipeline.updateStateMetrics();
     const now = Date.now();
     if (now - lastPrune > 3600_000) {
@@ -443,6 +465,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         for (const t of tails) await t.stop();
         for (const l of listeners) await l.close();
         commit(); // every handed-over batch was committed with its checkpoint already
+        saveSkew();
         await Promise.all(hooks.map((h) => h.close(3000)));
         await Promise.all(outputs.map((x) => x.close?.().catch(outputFailed)));
         await jsonl?.close();

@@ -47,6 +47,7 @@ async function run(s: Scenario) {
       policy: loadPolicyFile(file),
       only: [s.check],
       ...(setup.targets ? { targets: setup.targets } : {}),
+      ...(setup.monitor ? { monitor: setup.monitor } : {}),
     });
     return {
       result,

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Finding } from '../../src/core/finding.js';
+import type { LoggingVerification } from '../../src/probe/logging.js';
 import type { ProbeResult } from '../../src/probe/runner.js';
 import type { TestCa } from '../certs.js';
 import { selfSigned } from '../certs.js';
-import { closedPort, FakeSip, openPort } from '../fake-sip.js';
+import { closedPort, FakeSip, openPort, type Received } from '../fake-sip.js';
+import { FakeMonitor, sourceIp, withCredentials } from './fake-monitor.js';
 
 /**
  * Every probe check has scenarios that must be reported (`bad-*`) and scenarios that must not
@@ -28,6 +30,8 @@ export interface Setup {
   /** Environment variables the run needs (e.g. the test account's password). */
   env?: Record<string, string>;
   fakes: FakeSip[];
+  /** `--verify-logging`: the (fake) monitoring the check asks. */
+  monitor?: LoggingVerification;
   /** Other things to close afterwards. */
   close?: (() => Promise<void>)[];
 }
@@ -53,6 +57,26 @@ export interface Scenario {
 }
 
 export const reported = (s: Scenario) => s.name.startsWith('bad');
+
+/** A server that challenges REGISTER (401) and INVITE (407), also answers to wrong credentials. */
+async function challenging(host: string): Promise<FakeSip> {
+  const f = await FakeSip.start({ host, udp: true, rules: [] });
+  f.addRule({ method: 'REGISTER', replies: [f.challenge(401)] });
+  f.addRule({ method: 'INVITE', replies: [f.challenge(407)] });
+  return f;
+}
+
+/** A monitoring that records challenges as such and failed answers as auth failures, by transport source. */
+const logsFailures = (r: Received) =>
+  r.message.method === 'ACK'
+    ? []
+    : [{ kind: withCredentials(r) ? 'auth-failure' : 'auth-challenge', sourceIp: sourceIp(r) }];
+
+const verification = (lookup: FakeMonitor, waitMs: number): LoggingVerification => ({
+  lookup,
+  attempts: 3,
+  waitMs,
+});
 
 const sip = (t: 'udp' | 'tcp' | 'tls', host: string, port: number) => ({ host, transport: t, port });
 const DAY = 86_400_000;
@@ -795,6 +819,199 @@ export const SCENARIOS: Scenario[] = [
       assert.equal(inv.length, 2, 'challenged, then sent again with credentials');
       assert.ok(inv[1]!.has('authorization'));
       assert.deepEqual(notes, [], 'the check ran to the end');
+    },
+  },
+
+  // PRB-LOG-001: failures the monitoring does not record (--verify-logging).
+  {
+    check: 'PRB-LOG-001',
+    name: 'bad-invisible',
+    description:
+      'The server challenges every REGISTER (401) and INVITE (407) and answers the wrong credentials with a new challenge; the monitoring records nothing.',
+    async setup({ host }) {
+      const f = await challenging(host);
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(new FakeMonitor(f, { record: () => [] }), 1000),
+      };
+    },
+    verify({ findings, fakes, result }) {
+      assert.deepEqual(
+        findings.map((x) => x.target.replace(/^.*\/logging\//, '')),
+        ['invite/invisible', 'register/invisible'],
+      );
+      const reg = findings.find((x) => x.target.endsWith('register/invisible'))!;
+      assert.match(
+        reg.message,
+        /^2 of 2 failing REGISTERs from \S+ left no event in fake monitoring within 1 s: failures are invisible to monitoring$/,
+      );
+      assert.equal(reg.severity, 'high');
+      assert.equal(reg.step, 'logging');
+      assert.ok(
+        reg.evidence!.some((l) => /^attempt 1: REGISTER hlv[0-9a-f]{6}1 answered 401 Unauthorized/.test(l)),
+      );
+      assert.ok(reg.evidence!.some((l) => /^Authorization: Digest .*username="hlv/.test(l)));
+      assert.ok(
+        !reg.evidence!.some((l) => /response="[0-9a-f]{32}"/.test(l)),
+        'the digest response is redacted',
+      );
+      // 3 attempts: REGISTER, INVITE, REGISTER, each challenge answered once with a wrong password
+      assert.equal(fakes[0]!.requests('REGISTER').length, 4);
+      assert.equal(fakes[0]!.requests('INVITE').length, 2);
+      const users = new Set(
+        fakes[0]!.received.map((r) => /sip:(hlv[0-9a-f]+)@/.exec(r.message.get('from') ?? '')?.[1]),
+      );
+      assert.equal(users.size, 3, 'one marker per attempt');
+      assert.deepEqual(result.rulesRun, ['PRB-LOG-001']);
+    },
+  },
+  {
+    check: 'PRB-LOG-001',
+    name: 'bad-challenge-only',
+    description:
+      'The monitoring records the digest challenges (like a security log that has ChallengeSent) but not the failed answers to them.',
+    async setup({ host }) {
+      const f = await challenging(host);
+      const mon = new FakeMonitor(f, {
+        record: (r) => (withCredentials(r) ? [] : [{ kind: 'auth-challenge', sourceIp: sourceIp(r) }]),
+      });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(mon, 1000),
+      };
+    },
+    verify({ findings }) {
+      assert.deepEqual(
+        findings.map((x) => x.target.replace(/^.*\/logging\//, '')),
+        ['invite/challenge-only', 'register/challenge-only'],
+      );
+      assert.match(findings[0]!.message, /were recorded only as the digest challenge, not as a failure/);
+    },
+  },
+  {
+    check: 'PRB-LOG-001',
+    name: 'bad-wrong-address',
+    description:
+      "The monitoring records every failure, but with an address taken from the request's text (203.0.113.7) instead of the transport source.",
+    async setup({ host }) {
+      const f = await challenging(host);
+      const mon = new FakeMonitor(f, {
+        record: (r) => (withCredentials(r) ? [{ kind: 'auth-failure', sourceIp: '203.0.113.7' }] : []),
+      });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(mon, 1000),
+      };
+    },
+    verify({ findings }) {
+      assert.equal(findings.length, 2);
+      for (const x of findings) {
+        assert.match(x.target, /\/address$/);
+        assert.match(
+          x.message,
+          /were recorded without that address \(events name 203\.0\.113\.7\): detectors cannot/,
+        );
+      }
+    },
+  },
+  {
+    check: 'PRB-LOG-001',
+    name: 'bad-too-late',
+    description:
+      'The monitoring records every failure correctly, but only 3 s later; the probe waits 1 s (--verify-wait 1).',
+    async setup({ host }) {
+      const f = await challenging(host);
+      const mon = new FakeMonitor(f, { record: logsFailures, delayMs: 3000 });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(mon, 1000),
+      };
+    },
+    verify({ findings }) {
+      assert.equal(findings.length, 2);
+      assert.ok(findings.every((x) => x.target.endsWith('/invisible')));
+    },
+  },
+  {
+    check: 'PRB-LOG-001',
+    name: 'good-recorded',
+    description:
+      'The monitoring records each challenge and each failed answer with the transport source address, 300 ms after it arrived.',
+    async setup({ host }) {
+      const f = await challenging(host);
+      const mon = new FakeMonitor(f, { record: logsFailures, delayMs: 300 });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(mon, 5000),
+      };
+    },
+    verify({ notes, result }) {
+      assert.ok(
+        result.durationMs < 4000,
+        `stops asking once every attempt is found (${result.durationMs} ms)`,
+      );
+      assert.match(
+        notes.join('\n'),
+        /^3 of 3 failing requests recorded by fake monitoring: REGISTER hlv[0-9a-f]{6}1 \(401\) as auth-failure from \S+ within \d+\.\d s, INVITE hlv[0-9a-f]{6}2 \(407\) as auth-failure/m,
+      );
+    },
+  },
+  {
+    check: 'PRB-LOG-001',
+    name: 'good-unknown-user',
+    description:
+      'The server answers 404 Not Found to REGISTER and INVITE for unknown users (no challenge); the monitoring records unknown-account and call-rejected events from the source address.',
+    async setup({ host }) {
+      const f = await FakeSip.start({
+        host,
+        udp: true,
+        rules: [
+          { method: 'REGISTER', replies: [{ status: 404, reason: 'Not Found' }] },
+          { method: 'INVITE', replies: [{ status: 404, reason: 'Not Found' }] },
+        ],
+      });
+      const mon = new FakeMonitor(f, {
+        record: (r) =>
+          r.message.method === 'ACK'
+            ? []
+            : [
+                {
+                  kind: r.message.method === 'INVITE' ? 'call-rejected' : 'unknown-account',
+                  sourceIp: sourceIp(r),
+                },
+              ],
+      });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(mon, 3000),
+      };
+    },
+    verify({ notes, fakes }) {
+      assert.equal(fakes[0]!.requests('REGISTER').length, 2, 'no challenge: one request per attempt');
+      assert.match(notes.join('\n'), /3 of 3 failing requests recorded/);
+    },
+  },
+  {
+    check: 'PRB-LOG-001',
+    name: 'good-silent-server',
+    description:
+      'The server answers nothing (a ban, a firewall): the attempts cannot be judged, which the probe notes instead of reporting.',
+    async setup({ host }) {
+      const f = await FakeSip.start({ host, udp: true, rules: [] });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(new FakeMonitor(f, { record: () => [] }), 1000),
+      };
+    },
+    verify({ notes }) {
+      assert.match(notes.join('\n'), /3 of 3 attempts got no answer .*: not judged/);
     },
   },
 
