@@ -102,7 +102,7 @@ async function run(mode: 'detect' | 'enforce') {
 }
 
 describe('watch outputs: hooks, ban manager, alert channels', () => {
-  it('enforce: the ban decision reaches nft; the trunk's incident is refused and logged, never banned; alerts digest at stop', async () => {
+  it('enforce: the ban decision reaches nft; the trunk incident is refused and logged, never banned; alerts digest at stop', async () => {
     const r = await run('enforce');
     assert.equal(r.seen.events, 6);
     assert.deepEqual(
