@@ -85,16 +85,45 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
       );
     const { createBanManager, nftExecutor } = await import('../enforce/index.js');
     const { manager } = await createBanManager({ policy, executor: nftExecutor(o.netns), logger });
-    try {
-      await manager.restore();
-    } catch (e) {
-      logger.warn({ err: (e as Error).message }, 'bans: could not restore bans into nftables');
+    const where = `table inet ${policy.firewall.table}${o.netns ? ` in network namespace ${o.netns}` : ''}`;
+    const enforce = policy.firewall.mode === 'enforce';
+    // detect mode never touches nftables: not even to read it or to restore bans
+    let table: { loaded: boolean; missing: string[] } | undefined;
+    if (enforce) {
+      try {
+        table = await manager.tableStatus();
+      } catch (e) {
+        logger.error({ err: (e as Error).message }, `bans: cannot read ${where}`);
+      }
+    }
+    if (table && !table.loaded)
+      logger.error(
+        {
+          event: 'ban_table_missing',
+          table: policy.firewall.table,
+          netns: o.netns ?? null,
+          missing: table.missing,
+        },
+        `bans: ${where} has no ${table.missing.join('/')} set: bans fail until you run hardline firewall --apply${o.netns ? ` --netns ${o.netns}` : ''} with this policy`,
+      );
+    if (table?.loaded) {
+      try {
+        await manager.restore();
+      } catch (e) {
+        logger.warn({ err: (e as Error).message }, 'bans: could not restore bans into nftables');
+      }
     }
     bans = new BanOutput({ manager, logger });
     outputs.push(bans);
     logger.info(
-      { mode: policy.firewall.mode },
-      `bans: ${policy.firewall.mode === 'enforce' ? 'enforcing' : 'detect mode (would ban)'}`,
+      {
+        mode: policy.firewall.mode,
+        table: policy.firewall.table,
+        netns: o.netns ?? null,
+        stateFile: manager.store.file,
+        tableLoaded: table?.loaded ?? null,
+      },
+      `bans: ${enforce ? `enforcing in ${where}` : 'detect mode: incidents say whom they would ban, nothing is banned'}`,
     );
   }
   const handle = await startWatch({
@@ -120,6 +149,15 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     maxRssMB: o.maxRss,
   });
   alerts?.attachMetrics(handle.metrics);
+  // Every ban decision (banned, would ban, refused) goes into the store's ban history; the
+  // dashboard records it itself when it runs.
+  let history: { close(): void } | undefined;
+  if (bans && !o.web) {
+    const { SqliteDashboardStore, enforcementRow } = await import('../web/store.js');
+    const h = new SqliteDashboardStore(o.db);
+    bans.onEnforcement((e) => h.addHistory(enforcementRow(e)));
+    history = h;
+  }
   if (o.web) {
     try {
       const web = await startDashboard({
@@ -141,6 +179,7 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
   if (signal === undefined && live) await new Promise<void>((resolve) => (wake = resolve));
   handle.logger.info({ signal }, 'stopping');
   await handle.stop();
+  history?.close();
   return 0;
 }
 

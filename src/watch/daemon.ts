@@ -132,6 +132,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   let tailsLive = false;
   let overLimit = 0;
   let posted: Incident[] = [];
+  let banCommit: NodeJS.Immediate | undefined;
   /** Events buffered since the last commit: network sources commit in small batches. */
   let pendingEvents = 0;
   const outputs: WatchOutput[] = [];
@@ -166,6 +167,12 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         incident: (i) => {
           store.addIncident(i);
           posted.push(i);
+          // a ban should not wait for the 250 ms timer: commit as soon as this batch is done
+          if (i.decision.action === 'ban' && !banCommit)
+            banCommit = setImmediate(() => {
+              banCommit = undefined;
+              safeCommit();
+            });
         },
       },
     ],
@@ -462,6 +469,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
+        if (banCommit) clearImmediate(banCommit);
         for (const t of tails) await t.stop();
         for (const l of listeners) await l.close();
         commit(); // every handed-over batch was committed with its checkpoint already

@@ -16,13 +16,13 @@ import type { Policy } from '../policy/schema.js';
 import type { Classification } from '../watch/classify.js';
 import type { SecurityEvent } from '../watch/event.js';
 import type { Incident } from '../watch/incident.js';
-import type { BanOutput, Enforcement } from '../watch/outputs/bans.js';
+import type { BanOutput } from '../watch/outputs/bans.js';
 import type { WatchOutput } from '../watch/outputs/output.js';
 import { type Session, Sessions, safeEqual, TokenVerifier } from './auth.js';
 import type { GeoLookup } from './geo.js';
 import { appPage, loginPage } from './pages.js';
 import { RateTracker } from './rates.js';
-import type { Ack, BanHistoryRow, DashboardStore } from './store.js';
+import { type Ack, type BanHistoryRow, type DashboardStore, enforcementRow } from './store.js';
 import { exceptionViews, inventoryRows, readReport } from './views.js';
 
 /**
@@ -158,29 +158,6 @@ export function summarize(i: Incident, ack?: Ack): IncidentSummary {
   };
 }
 
-function historyRow(e: Enforcement): BanHistoryRow {
-  const d = e.decision;
-  if (d.action === 'refused')
-    return {
-      time: e.time,
-      action: 'refused',
-      address: d.address,
-      incidentId: e.incidentId,
-      detail: `${d.reason}: ${d.detail}`,
-      actor: 'watch',
-    };
-  return {
-    time: e.time,
-    action: d.action,
-    address: d.address,
-    incidentId: e.incidentId,
-    durationSec: d.durationSec,
-    until: d.until,
-    detail: `offence ${d.offence}${d.evicts ? `; evicted ${d.evicts}` : ''}${d.action === 'banned' && d.extended ? '; extended' : ''}`,
-    actor: 'watch',
-  };
-}
-
 interface SseClient {
   res: ServerResponse;
   sessionId?: string;
@@ -210,7 +187,7 @@ export class Dashboard implements WatchOutput {
     this.rates.load(o.store);
     this.manager = o.bans?.manager ?? o.manager;
     o.bans?.onEnforcement((e) => {
-      const row = historyRow(e);
+      const row = enforcementRow(e);
       try {
         o.store.addHistory(row);
       } catch (err) {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { HardlineError } from '../core/errors.js';
 import type { EndpointRecord } from '../store/store.js';
 import type { Incident } from '../watch/incident.js';
+import type { Enforcement } from '../watch/outputs/bans.js';
 
 /** One line of the ban history: what enforcement did, and who lifted which ban. */
 export interface BanHistoryRow {
@@ -15,6 +16,30 @@ export interface BanHistoryRow {
   detail?: string;
   /** `watch` (an incident) or `dashboard` (a person). */
   actor: string;
+}
+
+/** The ban-history row for one decision of the ban manager (`watch --ban`). */
+export function enforcementRow(e: Enforcement): BanHistoryRow {
+  const d = e.decision;
+  if (d.action === 'refused')
+    return {
+      time: e.time,
+      action: 'refused',
+      address: d.address,
+      incidentId: e.incidentId,
+      detail: `${d.reason}: ${d.detail}`,
+      actor: 'watch',
+    };
+  return {
+    time: e.time,
+    action: d.action,
+    address: d.address,
+    incidentId: e.incidentId,
+    durationSec: d.durationSec,
+    until: d.until,
+    detail: `offence ${d.offence}${d.evicts ? `; evicted ${d.evicts}` : ''}${d.action === 'banned' && d.extended ? '; extended' : ''}`,
+    actor: 'watch',
+  };
 }
 
 export interface Ack {

@@ -8,6 +8,7 @@ import { createAlerts } from '../../src/alerts/index.js';
 import type { AlertMessage } from '../../src/alerts/message.js';
 import { FakeNftExecutor } from '../../src/enforce/executor.js';
 import { createBanManager } from '../../src/enforce/index.js';
+import { memoryLogger } from '../../src/enforce/log.js';
 import { renderText } from '../../src/enforce/nft.js';
 import { generateRuleset } from '../../src/enforce/ruleset.js';
 import { parsePolicy } from '../../src/policy/loader.js';
@@ -38,10 +39,11 @@ async function run(mode: 'detect' | 'enforce') {
   ).policy;
   const exec = new FakeNftExecutor();
   await exec.load(renderText(generateRuleset(policy).table));
+  const { logger, records: logs } = memoryLogger();
   const { manager } = await createBanManager({
     policy,
     executor: exec,
-    logger: silent,
+    logger,
     resolver: async () => [],
     host: [],
   });
@@ -96,11 +98,11 @@ async function run(mode: 'detect' | 'enforce') {
   await bans.idle();
   const ban4 = (await exec.listElements('hardline', 'ban4'))?.map((e) => e.value) ?? [];
   await w.stop();
-  return { seen, decisions, ban4, sent, alerts };
+  return { seen, decisions, ban4, sent, alerts, logs, nftCalls: exec.calls };
 }
 
 describe('watch outputs: hooks, ban manager, alert channels', () => {
-  it('enforce: the ban decision reaches nft; the trunk is never handed over; alerts digest at stop', async () => {
+  it('enforce: the ban decision reaches nft; the trunk incident is refused and logged, never banned; alerts digest at stop', async () => {
     const r = await run('enforce');
     assert.equal(r.seen.events, 6);
     assert.deepEqual(
@@ -109,16 +111,45 @@ describe('watch outputs: hooks, ban manager, alert channels', () => {
     );
     assert.deepEqual(r.seen.storedWhenSeen, [1, 1], 'outputs see incidents after they are committed');
     assert.deepEqual(r.ban4, ['203.0.113.5']);
-    assert.equal(r.decisions.length, 1);
-    assert.equal(r.decisions[0]!.decision.action, 'banned');
+    // the trunk's incident reaches the manager only to be refused (and logged): never nft
+    assert.deepEqual(
+      r.decisions.map((d) => [d.decision.action, d.decision.address]),
+      [
+        ['banned', '203.0.113.5'],
+        ['refused', '192.0.2.10'],
+      ],
+    );
+    const refused = r.decisions[1]!.decision;
+    assert.ok(refused.action === 'refused' && refused.reason === 'allowlisted');
+    assert.equal(refused.detail, 'trunk carrier');
+    assert.ok(
+      r.logs.some(
+        (l) => l['event'] === 'ban_refused' && l['address'] === '192.0.2.10' && l['reason'] === 'allowlisted',
+      ),
+      'the refusal is logged',
+    );
     // the syslog channel (min high, digest 1h) sends its pending digest when watch stops
     assert.equal(r.sent.length, 1);
     assert.ok(r.sent[0]!.kind === 'digest' && r.sent[0]!.items.length === 1);
   });
 
-  it('detect: the ban manager only says what it would do', async () => {
+  it('detect: the ban manager only says what it would do (log and decision), nft untouched', async () => {
     const r = await run('detect');
     assert.deepEqual(r.ban4, []);
-    assert.equal(r.decisions[0]!.decision.action, 'dry-run');
+    assert.deepEqual(
+      r.decisions.map((d) => [d.decision.action, d.decision.address]),
+      [
+        ['dry-run', '203.0.113.5'],
+        ['refused', '192.0.2.10'],
+      ],
+    );
+    const dry = r.logs.find((l) => l['event'] === 'ban_dry_run');
+    assert.equal(dry?.['address'], '203.0.113.5');
+    assert.match(String(dry?.['msg']), /^would ban 203\.0\.113\.5 for 3600s \(firewall\.mode: detect\)$/);
+    assert.deepEqual(
+      r.nftCalls.filter((c) => c !== 'load' && c !== 'listElements'),
+      [],
+      'no nft write in detect mode',
+    );
   });
 });

@@ -21,6 +21,8 @@ export interface BanOutputOptions {
 /**
  * Hands the incidents whose decision is `ban` to the ban manager (`BanManager.onIncident`): in
  * the policy's `firewall.mode: detect` it answers "would ban", in `enforce` it bans in nftables.
+ * Incidents a detector spared (trunk, trusted network, recently authenticated) go to the manager
+ * too, which refuses them and logs the refusal; nothing reaches nft for them.
  * Requests are queued and run one at a time off the ingest path; the allowlist check, the
  * escalation ladder and the state file lock all live in the manager.
  */
@@ -43,7 +45,9 @@ export class BanOutput implements WatchOutput {
   }
 
   incident(i: Incident): void {
-    if (this.closed || i.decision.action !== 'ban' || !i.decision.source) return;
+    const d = i.decision;
+    // bans, and the bans a detector spared (the manager logs those as refusals)
+    if (this.closed || !d.source || (d.action !== 'ban' && !d.spared)) return;
     if (this.queue.length >= (this.o.queueSize ?? 10_000)) {
       const old = this.queue.shift();
       this.dropped++;
@@ -64,6 +68,7 @@ export class BanOutput implements WatchOutput {
           reason: `${i.detector}: ${i.decision.reason}`,
           incidentId: i.id,
           ...(i.decision.duration !== undefined ? { suggestedDuration: i.decision.duration } : {}),
+          ...(i.decision.action !== 'ban' && i.decision.spared ? { spared: i.decision.spared } : {}),
         });
       } catch (e) {
         this.o.logger.error(

@@ -56,6 +56,11 @@
     const d = new Date(t);
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   }
+  /** Ban-history actions as people read them: detect mode's dry runs are "would ban". */
+  function actionLabel(a) {
+    return a === 'dry-run' ? 'would ban' : a;
+  }
+
   function fmtDuration(sec) {
     if (sec < 60) return `${Math.max(0, Math.round(sec))}s`;
     const parts = [];
@@ -376,7 +381,7 @@
               'tr',
               {},
               h('td', { class: 'nowrap' }, fmtTime(e.time)),
-              h('td', {}, e.action),
+              h('td', {}, actionLabel(e.action)),
               h('td', { class: 'mono' }, e.address),
               h('td', {}, e.durationSec ? fmtDuration(e.durationSec) : ''),
               h('td', {}, e.until ? fmtTime(Date.parse(e.until)) : ''),
@@ -529,7 +534,7 @@
                     'tr',
                     {},
                     h('td', { class: 'nowrap' }, fmtTime(e.time)),
-                    h('td', {}, e.action),
+                    h('td', {}, actionLabel(e.action)),
                     h('td', { class: 'mono' }, e.address),
                     h('td', {}, e.durationSec ? fmtDuration(e.durationSec) : ''),
                     h(
