@@ -12,9 +12,10 @@ import {
   Scalar,
   type YAMLMap,
 } from 'yaml';
+import { parseDuration } from '../core/duration.js';
 import { HardlineError } from '../core/errors.js';
 import { parsePolicy } from './loader.js';
-import { DURATION_UNITS, type Exception } from './schema.js';
+import type { Exception } from './schema.js';
 
 /**
  * Break-glass exceptions edited in place: the policy file is changed by splicing text at the
@@ -67,9 +68,8 @@ export function listExceptions(text: string, file: string, now: Date): Exception
  */
 export function parseExpiry(text: string, now: Date): string {
   const t = text.trim();
-  const m = /^(\d+)\s*(m|h|d|w)$/.exec(t);
-  if (m) {
-    const sec = Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS];
+  const sec = parseDuration(t);
+  if (!Number.isNaN(sec)) {
     if (sec <= 0) throw usage(`--expires ${text}: the duration must be positive`);
     return isoSeconds(new Date(now.getTime() + sec * 1000));
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
 import { isHostname, parseCidr, parseIp } from '../net/address.js';
 import { alertsSchema, webSchema } from './sections.js';
 
@@ -171,17 +172,18 @@ export const rtpSchema = z
   .strictObject({ start: port, end: port })
   .refine((r) => r.start <= r.end, { message: 'rtp.start must not be above rtp.end' });
 
-/** A duration: seconds as a number, or text such as 90s, 10m, 6h, 1d, 2w. Parsed to seconds. */
+/** A whole number of seconds (nft timeouts): a number, or text such as 90s, 10m, 6h, 1d, 2w. */
 export const durationSchema = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(v.trim());
-  if (!m || Number(m[1]) <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 10m, 6h, 1d or 2w' });
+  const sec = typeof v === 'number' ? v : parseDuration(v);
+  if (!Number.isInteger(sec) || sec <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a whole number of seconds or a duration such as 90s, 10m, 6h, 1d or 2w',
+    });
     return z.NEVER;
   }
-  return Number(m[1]) * DURATION_UNITS[m[2] as keyof typeof DURATION_UNITS];
+  return sec;
 });
-export const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as const;
 
 /** Management ports closed to everyone but the management networks, unless the policy lists its own. */
 export const DEFAULT_MANAGEMENT_PORTS = [
@@ -299,20 +301,17 @@ export const firewallSchema = z.strictObject({
     .prefault({}),
 });
 
-/** Durations: seconds as a number, or text such as `90s`, `5m`, `1h`, `7d`. */
+/** Durations: seconds as a number, or text such as `90s`, `5m`, `1h`, `7d` (see core/duration.ts). */
 export const duration = z
   .union([
     z.number().nonnegative(),
-    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 30s, 5m, 1h or 7d'),
+    z
+      .string()
+      .refine((t) => !Number.isNaN(parseDuration(t)), 'expected a duration such as 30s, 5m, 1h or 7d'),
   ])
   .transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
 
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
-  if (!m) return Number.NaN;
-  const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * mult;
-}
+export { parseDuration };
 
 const regexText = z.string().refine(
   (s) => {
