@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ROOT } from '../helpers.js';
-import { type Lab, labPrerequisites, SKIP_LAB, withLab } from './helper.js';
+import { attachNs, bg, labPrerequisites, SKIP_LAB, sh, withLab } from './helper.js';
 
 /**
  * Enforcement against real components, in the lab's network namespaces: the ruleset generated
@@ -43,74 +43,6 @@ const MGMT = '198.18.9.2';
 const HEP_ADDR = '198.18.2.1';
 const FAILURES = 5;
 const LADDER = [10, 20];
-
-function sh(cmd: string, args: string[]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** A process in a namespace with its output collected; `ready` waits for a pattern. */
-function bg(ns: string, cmd: string, args: string[], cwd: string) {
-  const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout!.on('data', (d) => {
-    out += d;
-  });
-  p.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-  return {
-    p,
-    get out() {
-      return out;
-    },
-    exited,
-    async ready(re: RegExp, ms = 20_000) {
-      const end = Date.now() + ms;
-      while (!re.test(out)) {
-        if (Date.now() > end || p.exitCode !== null) throw new Error(`${cmd} not ready: ${out.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-    async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 15_000) {
-      if (p.exitCode === null && p.signalCode === null) p.kill(signal);
-      const t = setTimeout(() => p.kill('SIGKILL'), ms);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    },
-  };
-}
-
-/** A namespace joined to Kamailio's by a veth pair: `addr` on its side, `gw` on Kamailio's. */
-function attachNs(lab: Lab, tag: string, addr: string, gw: string): { ns: string; remove(): void } {
-  const ns = `hl${tag}-${lab.id}`;
-  const a = `v${tag}${lab.id}`;
-  const b = `w${tag}${lab.id}`;
-  const sip = `hls-${lab.id}`;
-  sh('ip', ['netns', 'add', ns]);
-  const remove = () => {
-    spawnSync('ip', ['netns', 'del', ns]);
-  };
-  try {
-    sh('ip', ['link', 'add', a, 'netns', ns, 'type', 'veth', 'peer', 'name', b, 'netns', sip]);
-    sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', a]);
-    sh('ip', ['-n', sip, 'addr', 'add', `${gw}/24`, 'dev', b]);
-    for (const [n, d] of [
-      [ns, 'lo'],
-      [ns, a],
-      [sip, b],
-    ] as const)
-      sh('ip', ['-n', n, 'link', 'set', d, 'up']);
-    sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', gw]);
-  } catch (e) {
-    remove();
-    throw e;
-  }
-  return { ns, remove };
-}
 
 /** Runs a command and resolves with its exit code and output (never blocks the event loop). */
 function run(cmd: string, args: string[], timeoutMs = 30_000, cwd?: string) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ROOT } from '../helpers.js';
-import { type Lab, labPrerequisites, SKIP_LAB, withLab } from './helper.js';
+import { attachNs, bg, labPrerequisites, SKIP_LAB, withLab } from './helper.js';
 
 /**
  * hardline watch against real components: Kamailio (weak lab profile, account 2000 with digest
@@ -32,75 +32,6 @@ const CRACKER = '198.18.3.2';
 const PHONE = '198.18.2.2';
 const HEP_ADDR = '198.18.2.1';
 const PHONE_UA = 'Yealink SIP-T46U 66.86.0.15';
-
-/** A process in a namespace whose stderr/stdout are collected; `ready` waits for a pattern. */
-function bg(ns: string, cmd: string, args: string[], cwd: string) {
-  const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout!.on('data', (d) => {
-    out += d;
-  });
-  p.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-  return {
-    p,
-    get out() {
-      return out;
-    },
-    exited,
-    async ready(re: RegExp, ms = 20_000) {
-      const end = Date.now() + ms;
-      while (!re.test(out)) {
-        if (Date.now() > end || p.exitCode !== null) throw new Error(`${cmd} not ready: ${out.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 15_000) {
-      if (p.exitCode === null) p.kill(signal);
-      const t = setTimeout(() => p.kill('SIGKILL'), ms);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    },
-  };
-}
-
-function sh(cmd: string, args: string[]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** A second outside namespace (198.18.3.2) attached to the sip namespace: one attacker per namespace. */
-function addAttackerNs(lab: Lab): { ns: string; remove(): void } {
-  const ns = `hlx-${lab.id}`;
-  const a = `vx${lab.id}`;
-  const b = `vy${lab.id}`;
-  const sip = `hls-${lab.id}`;
-  sh('ip', ['netns', 'add', ns]);
-  const remove = () => {
-    spawnSync('ip', ['netns', 'del', ns]);
-  };
-  try {
-    sh('ip', ['link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
-    sh('ip', ['link', 'set', a, 'netns', ns]);
-    sh('ip', ['link', 'set', b, 'netns', sip]);
-    sh('ip', ['-n', ns, 'addr', 'add', `${CRACKER}/24`, 'dev', a]);
-    sh('ip', ['-n', sip, 'addr', 'add', '198.18.3.1/24', 'dev', b]);
-    for (const [n, d] of [
-      [ns, 'lo'],
-      [ns, a],
-      [sip, b],
-    ] as const)
-      sh('ip', ['-n', n, 'link', 'set', d, 'up']);
-    sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', '198.18.3.1']);
-  } catch (e) {
-    remove();
-    throw e;
-  }
-  return { ns, remove };
-}
 
 interface JsonIncident {
   detector: string;
@@ -147,7 +78,7 @@ describe('lab: hardline watch over HEP from Kamailio, attacked by svwar and svcr
         'weak',
         async (lab) => {
           const sipNs = `hls-${lab.id}`;
-          const attacker2 = addAttackerNs(lab);
+          const attacker2 = attachNs(lab, 'x', CRACKER, '198.18.3.1');
           const procs: ReturnType<typeof bg>[] = [];
           try {
             const policy = lab.policy(
