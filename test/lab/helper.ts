@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,4 +89,73 @@ export async function withLab<T>(
     process.removeListener('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs a command synchronously; throws with its output when it fails. */
+export function sh(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** A process in a namespace with its output collected; `ready` waits for a pattern. */
+export function bg(ns: string, cmd: string, args: string[], cwd: string) {
+  const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout!.on('data', (d) => {
+    out += d;
+  });
+  p.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+  return {
+    p,
+    get out() {
+      return out;
+    },
+    exited,
+    async ready(re: RegExp, ms = 20_000) {
+      const end = Date.now() + ms;
+      while (!re.test(out)) {
+        if (Date.now() > end || p.exitCode !== null) throw new Error(`${cmd} not ready: ${out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 15_000) {
+      if (p.exitCode === null && p.signalCode === null) p.kill(signal);
+      const t = setTimeout(() => p.kill('SIGKILL'), ms);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  };
+}
+
+/** A namespace joined to Kamailio's by a veth pair: `addr` on its side, `gw` on Kamailio's. */
+export function attachNs(lab: Lab, tag: string, addr: string, gw: string): { ns: string; remove(): void } {
+  const ns = `hl${tag}-${lab.id}`;
+  const a = `v${tag}${lab.id}`;
+  const b = `w${tag}${lab.id}`;
+  const sip = `hls-${lab.id}`;
+  sh('ip', ['netns', 'add', ns]);
+  const remove = () => {
+    spawnSync('ip', ['netns', 'del', ns]);
+  };
+  try {
+    sh('ip', ['link', 'add', a, 'netns', ns, 'type', 'veth', 'peer', 'name', b, 'netns', sip]);
+    sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', a]);
+    sh('ip', ['-n', sip, 'addr', 'add', `${gw}/24`, 'dev', b]);
+    for (const [n, d] of [
+      [ns, 'lo'],
+      [ns, a],
+      [sip, b],
+    ] as const)
+      sh('ip', ['-n', n, 'link', 'set', d, 'up']);
+    sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', gw]);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { ns, remove };
 }
