@@ -1014,6 +1014,48 @@ export const SCENARIOS: Scenario[] = [
       assert.match(notes.join('\n'), /3 of 3 attempts got no answer .*: not judged/);
     },
   },
+  {
+    check: 'PRB-LOG-001',
+    name: 'good-accepted',
+    description:
+      'An open server accepts the made-up users: REGISTER 200 without a challenge, INVITE answered 200 (the probe hangs up). The monitoring records them the way watch does (request, call-attempt): nothing failed, so nothing may count as a recorded failure.',
+    async setup({ host }) {
+      const f = await FakeSip.start({
+        host,
+        udp: true,
+        rules: [
+          { method: 'REGISTER', replies: [{ status: 200, reason: 'OK' }] },
+          { method: 'INVITE', replies: [{ status: 200, reason: 'OK' }] },
+          { method: 'BYE', replies: [{ status: 200, reason: 'OK' }] },
+        ],
+      });
+      const mon = new FakeMonitor(f, {
+        record: (r) =>
+          r.message.method === 'REGISTER' || r.message.method === 'INVITE'
+            ? [
+                {
+                  kind: r.message.method === 'INVITE' ? 'call-attempt' : 'request',
+                  sourceIp: sourceIp(r),
+                },
+              ]
+            : [],
+      });
+      return {
+        policy: { endpoints: [sip('udp', host, f.ports.udp!)] },
+        fakes: [f],
+        monitor: verification(mon, 1000),
+      };
+    },
+    verify({ notes, fakes }) {
+      const text = notes.join('\n');
+      assert.match(
+        text,
+        /^3 of 3 attempts were accepted \(REGISTER hlv[0-9a-f]{6}1: 200 OK, INVITE hlv[0-9a-f]{6}2: 200 OK, REGISTER hlv[0-9a-f]{6}3: 200 OK\): .*no failure to look for; not judged/m,
+      );
+      assert.doesNotMatch(text, /failing requests recorded/, 'an accepted request is not a recorded failure');
+      assert.equal(fakes[0]!.requests('BYE').length, 1, 'the answered INVITE was hung up');
+    },
+  },
 
   // PRB-RATE-001: rate limiting.
   {

@@ -12,7 +12,7 @@ import { plainOffer } from './prb-auth-002.js';
 /** Kinds that are normal steps of a login, not the record of a failure. */
 const NOT_A_FAILURE = new Set(['auth-challenge', 'auth-success', 'registration']);
 
-type Verdict = 'recorded' | 'invisible' | 'challenge-only' | 'address' | 'no-answer';
+type Verdict = 'recorded' | 'invisible' | 'challenge-only' | 'address' | 'no-answer' | 'accepted';
 
 interface Attempt {
   n: number;
@@ -36,8 +36,17 @@ function seenAddress(answer: SipMessage | undefined, local: string): string {
   return (received && canonicalIp(received)) || canonicalIp(local) || local;
 }
 
+/**
+ * Whether the PBX accepted the attempt (2xx): a made-up user with a random password got in, so
+ * nothing failed and there is no failure to look for (an open registrar records a 'request', an
+ * answered call a 'call-attempt'; counting those as "recorded failures" would pass blindly).
+ * PRB-AUTH-001/002 report the open door itself.
+ */
+const accepted = (a: Attempt) => a.answer !== undefined && a.answer.status >= 200 && a.answer.status < 300;
+
 function judge(a: Attempt): Verdict {
   if (!a.answer) return 'no-answer';
+  if (accepted(a)) return 'accepted';
   const failures = a.events.filter((e) => !NOT_A_FAILURE.has(e.kind));
   if (failures.some((e) => e.sourceIp === a.address)) return 'recorded';
   if (failures.length) return 'address';
@@ -108,7 +117,7 @@ export default defineCheck({
   order: 1,
   requires: 'monitor',
   sends:
-    'Only with --verify-logging: a few (--verify-attempts, default 3, at most 10) failing requests, alternately a REGISTER and an INVITE, each for a made-up user that is also its marker (hlv + random hex: the From/To user, the digest username and the start of the Call-ID). A digest challenge is answered once with a random password, so the attempt fails like a password guess; an INVITE that proceeds is CANCELled, one answered is hung up at once. Then the watch store (--watch-db) is asked, for up to --verify-wait seconds (default 10), for an event containing each marker that records the failure (not only the challenge) with the address the PBX saw the probe at (the Via received parameter of its answer, else the probe socket address).',
+    'Only with --verify-logging: a few (--verify-attempts, default 3, at most 10) failing requests, alternately a REGISTER and an INVITE, each for a made-up user that is also its marker (hlv + random hex: the From/To user, the digest username and the start of the Call-ID). A digest challenge is answered once with a random password, so the attempt fails like a password guess; an INVITE that proceeds is CANCELled, one answered is hung up at once. Then the watch store (--watch-db) is asked, for up to --verify-wait seconds (default 10), for an event containing each marker that records the failure (not only the challenge) with the address the PBX saw the probe at (the Via received parameter of its answer, else the probe socket address). An attempt the PBX accepts (2xx: nothing failed) or does not answer is noted, not judged.',
   impact:
     'A few failed logins of the probe address appear in the PBX logs and in watch (far below any ban threshold). Runs first, before checks that may get the probe banned.',
   docs: {
@@ -165,14 +174,18 @@ export default defineCheck({
     const deadline = Math.min(Date.now() + m.waitMs, Date.now() + ctx.remainingMs());
     for (;;) {
       for (const a of attempts) {
-        if (a.verdict === 'recorded') continue;
+        if (a.verdict === 'recorded' || !a.answer || accepted(a)) continue;
         a.events = await m.lookup.find(cursor, a.marker);
         if (judge(a) === 'recorded') {
           a.verdict = 'recorded';
           a.foundAfterMs = Date.now() - a.sentAt;
         }
       }
-      if (attempts.every((a) => a.verdict === 'recorded' || !a.answer) || Date.now() >= deadline) break;
+      if (
+        attempts.every((a) => a.verdict === 'recorded' || !a.answer || accepted(a)) ||
+        Date.now() >= deadline
+      )
+        break;
       await new Promise((res) => setTimeout(res, Math.min(250, Math.max(0, deadline - Date.now()))));
     }
     for (const a of attempts) a.verdict = judge(a);
@@ -226,6 +239,15 @@ export default defineCheck({
     if (unanswered.length)
       ctx.note(
         `${unanswered.length} of ${attempts.length} attempts got no answer (the PBX dropped them or banned the probe): not judged`,
+      );
+    const open = attempts.filter((a) => a.verdict === 'accepted');
+    if (open.length)
+      ctx.note(
+        `${open.length} of ${attempts.length} attempts were accepted (${open
+          .map((a) => `${a.method} ${a.marker}: ${a.answer!.status} ${a.answer!.reason}`)
+          .join(
+            ', ',
+          )}): a made-up user with a random password got in, so there was no failure to look for; not judged (PRB-AUTH-001/002 check open registration and calls)`,
       );
     const ok = attempts.filter((a) => a.verdict === 'recorded');
     if (ok.length)
