@@ -1,7 +1,7 @@
 // Enforcement benchmark: how fast a threshold crossing becomes an element in the nft set, and how
 // many guesses an attacker gets before the cut-off, for hardline and for fail2ban's asterisk jail.
 //
-//   sudo npm run bench:enforce -- [--bans 200] [--runs 3] [--no-fail2ban] [--no-lab]
+//   sudo npm run bench:enforce -- [--bans 200] [--runs 3] [--gap 1000] [--no-fail2ban] [--no-lab]
 //
 // Everything real: nft in network namespaces created here (unique names, deleted at the end, also
 // on failure), `hardline watch --ban` and `fail2ban-server` as processes, `nft monitor` timing
@@ -36,6 +36,9 @@ const arg = (name: string, dflt: number) => {
 };
 const BANS = Math.min(arg('bans', 200), 2000);
 const RUNS = Math.min(arg('runs', 3), 10);
+// idle time before each attacker (uniform 0..GAP ms): attacks arrive at random moments, not in step
+// with a tool's internal polling (fail2ban's actions thread polls for tickets every 0.2..2 s)
+const GAP = Math.min(arg('gap', 1000), 10_000);
 const WITH_F2B = !process.argv.includes('--no-fail2ban');
 const WITH_LAB = !process.argv.includes('--no-lab');
 const THRESHOLD = 10; // fail2ban's asterisk jail (maxretry 10) and hardline's default (brute_force.failures 10)
@@ -85,6 +88,12 @@ function cleanup() {
   rmSync(work, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
+// a failure anywhere (also a rejected top-level await) still tears everything down
+for (const ev of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(ev, (e) => {
+    console.error(e);
+    process.exit(1);
+  });
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(130));
 
 function sh(cmd: string, args: string[], input?: string): string {
@@ -364,6 +373,7 @@ async function latency(
   let missed = 0;
   const warm = 3;
   for (let i = 0; i < BANS + warm; i++) {
+    await sleep(Math.random() * GAP);
     const src = `10.${60 + tag}.${1 + Math.floor(i / 200)}.${1 + (i % 200)}`;
     for (let k = 0; k < THRESHOLD - 1; k++) emit(src, k);
     await sleep(5);
@@ -526,6 +536,7 @@ if (WITH_LAB) {
 
   /** Replays the recording with its timing; returns when the attacker's ban appeared (ms from start). */
   const replay = async (send: (m: Msg, n: number) => void, mon: ReturnType<typeof monitor>) => {
+    await sleep(Math.random() * 2 * GAP);
     const start = now();
     let n = 0;
     for (const m of msgs) {
@@ -590,7 +601,7 @@ console.log(
   `date: ${startedAt.toISOString()} to ${new Date().toISOString()}; load average (1/5/15 min) ${loadAtStart} at start, ${loadAtEnd} at the end`,
 );
 console.log(
-  `\nthreshold-crossing event -> element in the nft set (${BANS} bans each, one attacker after the other, threshold ${THRESHOLD} failures)\n`,
+  `\nthreshold-crossing event -> element in the nft set (${BANS} bans each, one attacker after the other, each after a random idle time of 0..${GAP} ms, threshold ${THRESHOLD} failures)\n`,
 );
 console.log('| tool | input | bans | p50 ms | p99 ms | max ms | missed |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
