@@ -130,6 +130,7 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     logger,
     outputs,
     policy,
+    enforcing: bans !== undefined && policy.firewall.mode === 'enforce',
     logs: o.log,
     syslog: o.syslog,
     hep: o.hep,

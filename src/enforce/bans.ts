@@ -96,6 +96,19 @@ export class BanManager {
     return this.policy.firewall.mode;
   }
 
+  /**
+   * True when `address` is banned now, or was banned at or after `sinceMs` (its offence record
+   * says so, also when an operator lifted that ban since).
+   */
+  enforcedSince(address: string, sinceMs: number): boolean {
+    const a = parseIp(address)?.toString() ?? address;
+    const s = this.store.read();
+    const now = this.now();
+    if (s.bans.some((b) => b.address === a && Date.parse(b.until) > now)) return true;
+    const o = s.offences[a];
+    return o !== undefined && Date.parse(o.last) >= sinceMs;
+  }
+
   /** Drops expired bans and offences older than the repeat window. */
   private prune(s: BanState): void {
     const now = this.now();

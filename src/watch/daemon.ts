@@ -34,6 +34,8 @@ import { FileTail } from './sources/tail.js';
 
 export interface WatchOptions {
   policy: Policy;
+  /** Ban decisions are carried out (watch --ban in enforce mode): incidents say "ban", not "would ban". */
+  enforcing?: boolean;
   logs: string[];
   syslog: string[];
   hep: string[];
@@ -203,6 +205,14 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     }
   }
   pipeline.engine.muted = false;
+  const held = pipeline.engine.takeHeld();
+  for (const out of outputs) {
+    try {
+      out.warmedUp?.(held);
+    } catch (e) {
+      outputFailed(e);
+    }
+  }
   logger.info({ detectors: pipeline.engine.active, warmedUpEvents: warmed }, 'detectors ready');
 
   /** Commits what is pending (with checkpoints), then hands incidents to the outputs. */
@@ -217,6 +227,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     const list = posted;
     posted = [];
     for (const i of list) {
+      if (o.enforcing && i.decision.action === 'ban') i.decision.enforced = true;
       jsonl?.incident(i);
       for (const h of hooks) h.enqueue(i);
       for (const out of outputs) {

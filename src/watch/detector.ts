@@ -114,6 +114,8 @@ export class DetectionEngine {
   private readonly authOk: LruMap<string, number>;
   /** When true, incidents are computed (state, cooldowns) but not emitted: warm-up after restart. */
   muted = false;
+  /** Ban incidents raised while muted (bounded), for the outputs to see after the warm-up. */
+  private held: Incident[] = [];
   incidents = 0;
 
   constructor(
@@ -148,6 +150,13 @@ export class DetectionEngine {
       evictions += m.evictions;
     }
     return { keys, evictions };
+  }
+
+  /** The ban incidents the warm-up re-derived (and forgets them). */
+  takeHeld(): Incident[] {
+    const h = this.held;
+    this.held = [];
+    return h;
   }
 
   onEvent(ev: SecurityEvent): void {
@@ -231,7 +240,11 @@ export class DetectionEngine {
       decision,
     };
     if (r.sources) incident.sources = r.sources;
-    if (this.muted) return incident;
+    if (this.muted) {
+      if (decision.action === 'ban' && this.held.length < this.o.policy.detection.state_cap)
+        this.held.push(incident);
+      return incident;
+    }
     this.incidents++;
     this.o.onIncident(incident);
     return incident;

@@ -1,7 +1,7 @@
 import type { Severity } from '../core/severity.js';
 import type { SecurityEvent } from './event.js';
 
-/** What enforcement would do. Phase A only reports it; nftables bans are a later issue. */
+/** What the detector decided; `watch --ban` hands ban decisions to the ban manager. */
 export interface Decision {
   action: 'ban' | 'alert';
   /** Address a ban would block (always a transport-level source address). */
@@ -11,6 +11,8 @@ export interface Decision {
   duration?: number;
   /** Why a ban-worthy incident is only an alert: the source is a trunk, trusted, or authenticated. */
   spared?: { why: 'trunk' | 'trusted-network' | 'authenticated'; name?: string };
+  /** Set when this watch carries ban decisions out (`--ban`, firewall.mode enforce). */
+  enforced?: boolean;
 }
 
 export interface IncidentSubject {

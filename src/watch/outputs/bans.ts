@@ -16,7 +16,11 @@ export interface BanOutputOptions {
   logger: Logger;
   /** Pending ban requests kept at most (default 10000); beyond it the oldest is dropped and logged. */
   queueSize?: number;
+  now?: () => number;
 }
+
+/** Event clocks may run ahead of ours: a ban up to this much before an incident still covers it. */
+const CLOCK_SLACK_MS = 10 * 60_000;
 
 /**
  * Hands the incidents whose decision is `ban` to the ban manager (`BanManager.onIncident`): in
@@ -57,6 +61,31 @@ export class BanOutput implements WatchOutput {
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
     });
+  }
+
+  /**
+   * After a restart, the ban incidents that stored history raises again never reach incident():
+   * their cooldown holds back a new one. In enforce mode, those never enforced (watch ran in
+   * detect mode, or without --ban) whose ban would still be running are banned now; a source
+   * banned since, or unbanned by an operator since, is left alone. Detect mode said its
+   * "would ban" already.
+   */
+  warmedUp(bans: Incident[]): void {
+    if (this.closed || this.o.manager.mode !== 'enforce') return;
+    const latest = new Map<string, Incident>();
+    for (const i of bans)
+      if (i.decision.action === 'ban' && i.decision.source && !i.decision.spared)
+        latest.set(i.decision.source, i);
+    const now = (this.o.now ?? Date.now)();
+    for (const [source, i] of latest) {
+      if (i.time + (i.decision.duration ?? 0) * 1000 <= now) continue;
+      if (this.o.manager.enforcedSince(source, i.time - CLOCK_SLACK_MS)) continue;
+      this.o.logger.info(
+        { event: 'ban_resumed', incident: i.id, source },
+        `${i.detector} against ${source} was raised before this start and never enforced: banning now`,
+      );
+      this.incident(i);
+    }
   }
 
   private async drain(): Promise<void> {

@@ -11,6 +11,11 @@ export interface WatchOutput {
   event?(ev: SecurityEvent): void;
   /** Every incident, once committed (readers of the store see it). */
   incident?(i: Incident): void;
+  /**
+   * Once after a restart's warm-up: the ban incidents that stored history raises again. Their
+   * alerts went out before the restart, and their cooldown holds back a new incident now.
+   */
+  warmedUp?(bans: Incident[]): void;
   /** Called once at stop, before the store closes: flush, give pending deliveries a moment. */
   close?(): Promise<void>;
 }
