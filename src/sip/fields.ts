@@ -334,8 +334,12 @@ export function viaAt(s: string, from: number, to: number): Via | FieldErr {
     // Fast path for the usual spelling `SIP/2.0/<TRANSPORT>`.
     i = from + 8;
     while (i < to && !isWs(s.charCodeAt(i))) i++;
-    transport = transportName(s, from + 8, i);
-    if (transport === '' || firstNonToken(s, from + 8, i) >= 0) return new FieldErr('invalid transport', 8);
+    // A well-known transport is token characters by construction; others are checked.
+    transport = knownTransport(s, from + 8, i);
+    if (transport === '') {
+      if (i === from + 8 || firstNonToken(s, from + 8, i) >= 0) return new FieldErr('invalid transport', 8);
+      transport = s.slice(from + 8, i).toUpperCase();
+    }
     protocol = 'SIP/2.0';
   } else {
     const parts: string[] = [];
@@ -416,7 +420,8 @@ function portNumber(s: string): number {
   return v <= 65535 ? v : -1;
 }
 
-function transportName(s: string, from: number, to: number): string {
+/** UDP, TCP, TLS, WSS or WS spelled exactly s[from, to), without allocating; else ''. */
+function knownTransport(s: string, from: number, to: number): string {
   const n = to - from;
   const c0 = s.charCodeAt(from);
   if (n === 3) {
@@ -427,7 +432,7 @@ function transportName(s: string, from: number, to: number): string {
     if (c0 === 84 && c1 === 76 && c2 === 83) return 'TLS';
     if (c0 === 87 && c1 === 83 && c2 === 83) return 'WSS';
   } else if (n === 2 && c0 === 87 && s.charCodeAt(from + 1) === 83) return 'WS';
-  return s.slice(from, to).toUpperCase();
+  return '';
 }
 
 export interface CSeq {
