@@ -27,10 +27,10 @@ export class SipHeader {
   declare _ve: number;
   /** Bumped on every change of the value (keys the per-message field cache). Internal. */
   declare _gen: number;
-  declare private v: string | undefined;
   /**
    * `value` undefined: the value is src[vs, ve) and is sliced on first read (the parser's
-   * fast path); otherwise src, vs and ve are ignored.
+   * fast path); otherwise src, vs and ve are ignored. The value string, once made, becomes
+   * `_src` itself (so a header line needs no separate field for it).
    */
   constructor(
     name: string,
@@ -44,7 +44,6 @@ export class SipHeader {
     this.name = name;
     this.raw = raw;
     this.offset = offset;
-    this.v = value;
     if (value === undefined) {
       this._src = src;
       this._vs = vs;
@@ -59,16 +58,17 @@ export class SipHeader {
 
   /** The value with surrounding whitespace removed and folded lines joined. */
   get value(): string {
-    let v = this.v;
-    if (v === undefined) {
-      v = this._src.slice(this._vs, this._ve);
-      this.v = v;
-    }
+    const src = this._src;
+    if (this._vs === 0 && this._ve === src.length) return src;
+    // Same text, so cached fields stay valid (no _gen change).
+    const v = src.slice(this._vs, this._ve);
+    this._src = v;
+    this._vs = 0;
+    this._ve = v.length;
     return v;
   }
 
   set value(v: string) {
-    this.v = v;
     this._src = v;
     this._vs = 0;
     this._ve = v.length;
