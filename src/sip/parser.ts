@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { knownMethod } from './fields.js';
 import {
   canonicalName,
   firstNonToken,
@@ -7,7 +8,6 @@ import {
   NAME_SCAN,
   scanHeaderName,
 } from './headers.js';
-import { knownMethod } from './fields.js';
 import { SipHeader, SipMessage } from './message.js';
 
 /**
