@@ -296,7 +296,7 @@ describe('hardline rules (CLI): probe checks are listed and documented', () => {
     const probe = list.out.indexOf('Probe checks (hardline probe');
     assert.ok(audit >= 0 && probe > audit);
     assert.match(list.out.slice(probe), /PRB-AUTH-002\s+critical\s+2 {2}INVITE to an external number/);
-    assert.match(list.out, /\d+ rules, 12 probe checks\n$/);
+    assert.match(list.out, /\d+ rules, 13 probe checks\n$/);
     const one = hardline(['rules', 'prb-enum-001']);
     assert.equal(one.code, 0, one.err);
     assert.match(one.out, /^PRB-ENUM-001 {2}Extensions can be enumerated\nprobe check/);
