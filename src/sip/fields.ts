@@ -320,22 +320,18 @@ export function viaAt(s: string, from: number, to: number): Via | FieldErr {
   let protocol: string;
   let transport: string;
   let c: number;
-  if (
-    to - from >= 8 &&
-    s.charCodeAt(from) === 83 &&
-    s.charCodeAt(from + 1) === 73 &&
-    s.charCodeAt(from + 2) === 80 &&
-    s.charCodeAt(from + 3) === 47 &&
-    s.charCodeAt(from + 4) === 50 &&
-    s.charCodeAt(from + 5) === 46 &&
-    s.charCodeAt(from + 6) === 48 &&
-    s.charCodeAt(from + 7) === 47
-  ) {
+  // One native comparison: fewer inlined character reads keep the machine code small, which
+  // matters more here than the call (the field parsers run between the parser's own loops).
+  if (to - from >= 8 && s.startsWith('SIP/2.0/', from)) {
     // Fast path for the usual spelling `SIP/2.0/<TRANSPORT>`.
     i = from + 8;
     while (i < to && !isWs(s.charCodeAt(i))) i++;
-    transport = transportName(s, from + 8, i);
-    if (transport === '' || firstNonToken(s, from + 8, i) >= 0) return new FieldErr('invalid transport', 8);
+    // A well-known transport is token characters by construction; others are checked.
+    transport = knownTransport(s, from + 8, i);
+    if (transport === '') {
+      if (i === from + 8 || firstNonToken(s, from + 8, i) >= 0) return new FieldErr('invalid transport', 8);
+      transport = s.slice(from + 8, i).toUpperCase();
+    }
     protocol = 'SIP/2.0';
   } else {
     const parts: string[] = [];
@@ -360,19 +356,24 @@ export function viaAt(s: string, from: number, to: number): Via | FieldErr {
   }
   while (i < to && isWs(s.charCodeAt(i))) i++;
   const hs = i;
-  // sent-by runs to the first `;` (white space before it is allowed).
-  let semi = s.indexOf(';', hs);
-  if (semi < 0 || semi > to) semi = to;
-  let he = semi;
-  while (he > hs && isWs(s.charCodeAt(he - 1))) he--;
-  if (he === hs) return new FieldErr('missing sent-by host', hs - from);
   const via = new ViaValue(protocol, transport, s);
-  const bad = hostPortInto(s, hs, he, via);
-  if (bad >= 0) {
-    if (!isWs(s.charCodeAt(hs + bad))) return new FieldErr(`sent-by: ${lastHostError()}`, hs - from + bad);
-    let j = hs + bad;
-    while (j < he && isWs(s.charCodeAt(j))) j++;
-    return new FieldErr('unexpected text after sent-by', j - from);
+  // The usual sent-by (an IPv4 address and port right before `;`) in one pass; anything else
+  // (names, IPv6, white space, errors) takes the general path below.
+  let semi = ipv4SentBy(s, hs, to, via);
+  if (semi < 0) {
+    // sent-by runs to the first `;` (white space before it is allowed).
+    semi = s.indexOf(';', hs);
+    if (semi < 0 || semi > to) semi = to;
+    let he = semi;
+    while (he > hs && isWs(s.charCodeAt(he - 1))) he--;
+    if (he === hs) return new FieldErr('missing sent-by host', hs - from);
+    const bad = hostPortInto(s, hs, he, via);
+    if (bad >= 0) {
+      if (!isWs(s.charCodeAt(hs + bad))) return new FieldErr(`sent-by: ${lastHostError()}`, hs - from + bad);
+      let j = hs + bad;
+      while (j < he && isWs(s.charCodeAt(j))) j++;
+      return new FieldErr('unexpected text after sent-by', j - from);
+    }
   }
   i = semi;
   if (i < to) {
@@ -404,6 +405,48 @@ export function viaAt(s: string, from: number, to: number): Via | FieldErr {
   return via;
 }
 
+/**
+ * `a.b.c.d[:port]` (a valid dotted quad, a port of 1-5 digits up to 65535) in s[from, ...) ending
+ * at `;` or at `to`: sets the host and port of `via` and returns where it ends. Returns -1 for
+ * anything else, which the general sent-by parser then handles (and reports when malformed).
+ */
+function ipv4SentBy(s: string, from: number, to: number, via: ViaValue): number {
+  let i = from;
+  let dots = 0;
+  let digits = 0;
+  let part = 0;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+      part = part * 10 + c - 48;
+    } else if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      dots++;
+      digits = 0;
+      part = 0;
+    } else break;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  const he = i;
+  let port = -1;
+  if (i < to && s.charCodeAt(i) === 58) {
+    const ps = ++i;
+    port = 0;
+    for (; i < to; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+    }
+    if (i === ps || i - ps > 5 || port > 65535) return -1;
+  }
+  if (i < to && s.charCodeAt(i) !== 59) return -1;
+  via.host = s.slice(from, he);
+  via.hostType = 'ipv4';
+  if (port >= 0) via.port = port;
+  return i;
+}
+
 /** 0-65535 from 1-5 digits, else -1. */
 function portNumber(s: string): number {
   if (s.length === 0 || s.length > 5) return -1;
@@ -416,7 +459,8 @@ function portNumber(s: string): number {
   return v <= 65535 ? v : -1;
 }
 
-function transportName(s: string, from: number, to: number): string {
+/** UDP, TCP, TLS, WSS or WS spelled exactly s[from, to), without allocating; else ''. */
+function knownTransport(s: string, from: number, to: number): string {
   const n = to - from;
   const c0 = s.charCodeAt(from);
   if (n === 3) {
@@ -427,7 +471,7 @@ function transportName(s: string, from: number, to: number): string {
     if (c0 === 84 && c1 === 76 && c2 === 83) return 'TLS';
     if (c0 === 87 && c1 === 83 && c2 === 83) return 'WSS';
   } else if (n === 2 && c0 === 87 && s.charCodeAt(from + 1) === 83) return 'WS';
-  return s.slice(from, to).toUpperCase();
+  return '';
 }
 
 export interface CSeq {
@@ -470,7 +514,7 @@ export function cseqAt(s: string, from: number, to: number): CSeq | FieldErr {
 }
 
 /** A common method name spelled exactly s[from, to), without allocating; else undefined. */
-function knownMethod(s: string, from: number, to: number): string | undefined {
+export function knownMethod(s: string, from: number, to: number): string | undefined {
   const n = to - from;
   const c0 = s.charCodeAt(from);
   let m: string | undefined;

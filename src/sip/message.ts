@@ -27,10 +27,10 @@ export class SipHeader {
   declare _ve: number;
   /** Bumped on every change of the value (keys the per-message field cache). Internal. */
   declare _gen: number;
-  declare private v: string | undefined;
   /**
    * `value` undefined: the value is src[vs, ve) and is sliced on first read (the parser's
-   * fast path); otherwise src, vs and ve are ignored.
+   * fast path); otherwise src, vs and ve are ignored. The value string, once made, becomes
+   * `_src` itself (so a header line needs no separate field for it).
    */
   constructor(
     name: string,
@@ -44,7 +44,6 @@ export class SipHeader {
     this.name = name;
     this.raw = raw;
     this.offset = offset;
-    this.v = value;
     if (value === undefined) {
       this._src = src;
       this._vs = vs;
@@ -59,16 +58,17 @@ export class SipHeader {
 
   /** The value with surrounding whitespace removed and folded lines joined. */
   get value(): string {
-    let v = this.v;
-    if (v === undefined) {
-      v = this._src.slice(this._vs, this._ve);
-      this.v = v;
-    }
+    const src = this._src;
+    if (this._vs === 0 && this._ve === src.length) return src;
+    // Same text, so cached fields stay valid (no _gen change).
+    const v = src.slice(this._vs, this._ve);
+    this._src = v;
+    this._vs = 0;
+    this._ve = v.length;
     return v;
   }
 
   set value(v: string) {
-    this.v = v;
     this._src = v;
     this._vs = 0;
     this._ve = v.length;
@@ -276,10 +276,14 @@ export class SipMessage {
   vias(): FieldResult<Via>[] {
     const fc = this.cache();
     if (fc.vias !== undefined && this.sameLines(fc.viasKey, fc.viasGen, 'via')) return fc.vias;
-    const out: FieldResult<Via>[] = [];
+    // Arrays are made by literal for their first element: an empty literal grown by push
+    // would allocate room for 17 elements for the usual one Via.
+    let out: FieldResult<Via>[] | undefined;
     let first: SipHeader | undefined;
     let many: unknown[] | undefined;
-    for (const h of this.headers) {
+    const hs = this.headers;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i]!;
       if (h.name !== 'via') continue;
       if (first === undefined) first = h;
       else {
@@ -287,9 +291,19 @@ export class SipMessage {
         many.push(h, h._gen);
       }
       if (!hasComma(h)) {
-        if (h._ve > h._vs) out.push(wrapField(viaAt(h._src, h._vs, h._ve)));
-      } else for (const v of splitList(h.value)) out.push(wrapField(viaAt(v, 0, v.length)));
+        if (h._ve > h._vs) {
+          const r = wrapField(viaAt(h._src, h._vs, h._ve));
+          if (out === undefined) out = [r];
+          else out.push(r);
+        }
+      } else
+        for (const v of splitList(h.value)) {
+          const r = wrapField(viaAt(v, 0, v.length));
+          if (out === undefined) out = [r];
+          else out.push(r);
+        }
     }
+    out ??= [];
     fc.viasKey = many ?? first ?? null;
     fc.viasGen = first?._gen ?? 0;
     fc.vias = out;
@@ -329,12 +343,14 @@ export class SipMessage {
     const fc = this.cache();
     if (fc.contacts !== undefined && this.sameLines(fc.contactsKey, fc.contactsGen, 'contact'))
       return fc.contacts;
-    const out: NameAddr[] = [];
+    let out: NameAddr[] | undefined;
     let values = 0;
     let wildcard = false;
     let first: SipHeader | undefined;
     let many: unknown[] | undefined;
-    for (const h of this.headers) {
+    const hs = this.headers;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i]!;
       if (h.name !== 'contact') continue;
       if (first === undefined) first = h;
       else {
@@ -347,15 +363,22 @@ export class SipMessage {
         if (h._ve === h._vs + 1 && h._src.charCodeAt(h._vs) === 42) wildcard = true;
         else {
           const r = nameAddrAt(h._src, h._vs, h._ve);
-          if (r instanceof NameAddr) out.push(r);
+          if (r instanceof NameAddr) {
+            if (out === undefined) out = [r];
+            else out.push(r);
+          }
         }
       } else
         for (const v of splitList(h.value)) {
           values++;
           const r = nameAddrAt(v, 0, v.length);
-          if (r instanceof NameAddr) out.push(r);
+          if (r instanceof NameAddr) {
+            if (out === undefined) out = [r];
+            else out.push(r);
+          }
         }
     }
+    out ??= [];
     fc.contactsKey = many ?? first ?? null;
     fc.contactsGen = first?._gen ?? 0;
     // A lone `*` is the wildcard; a `*` among other values is not a name-addr and is dropped.

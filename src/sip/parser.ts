@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { knownMethod } from './fields.js';
 import {
   canonicalName,
   firstNonToken,
@@ -55,6 +56,7 @@ export interface ParseOptions {
 const DEFAULT_MAX_SIZE = 256 * 1024;
 const DEFAULT_MAX_HEADERS = 256;
 const CONTENT_LENGTH = canonicalName('Content-Length');
+
 /** Control characters and white space, which a Request-URI never contains. */
 const CONTROL = /[\x00-\x20\x7f]/;
 
@@ -130,8 +132,11 @@ function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | u
     kind = 'response';
     const sp = text.indexOf(' ', pos);
     if (sp < 0 || sp > lineEnd) return err('HL_SIP_START_LINE', 'status line without a status code', lineEnd);
-    version = text.slice(pos, sp);
-    if (!isVersion(version)) return err('HL_SIP_VERSION', `unsupported version ${clip(version)}`, pos);
+    if (sp - pos === 7 && isSip20At(text, pos)) version = 'SIP/2.0';
+    else {
+      version = text.slice(pos, sp);
+      if (!isVersion(version)) return err('HL_SIP_VERSION', `unsupported version ${clip(version)}`, pos);
+    }
     const c0 = text.charCodeAt(sp + 1) - 48;
     const c1 = text.charCodeAt(sp + 2) - 48;
     const c2 = text.charCodeAt(sp + 3) - 48;
@@ -152,9 +157,14 @@ function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | u
     const sp1 = text.indexOf(' ', pos);
     if (sp1 < 0 || sp1 >= lineEnd) return err('HL_SIP_START_LINE', 'request line without a Request-URI', pos);
     if (sp1 === pos) return err('HL_SIP_METHOD', 'empty method', pos);
-    const badM = firstNonToken(text, pos, sp1);
-    if (badM >= 0) return err('HL_SIP_METHOD', 'invalid character in method', badM);
-    method = text.slice(pos, sp1);
+    // A common method spelled exactly is taken from a table (token characters by construction).
+    const known = knownMethod(text, pos, sp1);
+    if (known !== undefined) method = known;
+    else {
+      const badM = firstNonToken(text, pos, sp1);
+      if (badM >= 0) return err('HL_SIP_METHOD', 'invalid character in method', badM);
+      method = text.slice(pos, sp1);
+    }
     const sp2 = text.indexOf(' ', sp1 + 1);
     if (sp2 < 0 || sp2 >= lineEnd)
       return err('HL_SIP_START_LINE', 'request line without a SIP version', lineEnd);
@@ -164,8 +174,11 @@ function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | u
     if (CONTROL.test(uri))
       return err('HL_SIP_REQUEST_URI', 'control character in Request-URI', sp1 + 1 + uri.search(CONTROL));
     if (uri.indexOf(':') <= 0) return err('HL_SIP_REQUEST_URI', 'Request-URI has no scheme', sp1 + 1);
-    version = text.slice(sp2 + 1, lineEnd);
-    if (!isVersion(version)) return err('HL_SIP_VERSION', `unsupported version ${clip(version)}`, sp2 + 1);
+    if (lineEnd - sp2 === 8 && isSip20At(text, sp2 + 1)) version = 'SIP/2.0';
+    else {
+      version = text.slice(sp2 + 1, lineEnd);
+      if (!isVersion(version)) return err('HL_SIP_VERSION', `unsupported version ${clip(version)}`, sp2 + 1);
+    }
   }
 
   // Headers.
@@ -291,6 +304,14 @@ function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | u
 function hasHigh(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return true;
   return false;
+}
+
+/**
+ * Is `SIP/2.0` spelled exactly at s[at]? One native comparison (no slice, and a single call
+ * site instead of seven inlined character reads, which keeps the hot machine code small).
+ */
+function isSip20At(s: string, at: number): boolean {
+  return s.startsWith('SIP/2.0', at);
 }
 
 function isVersion(v: string): boolean {

@@ -207,6 +207,56 @@ describe('SIP parser: body framing (RFC 3261 18.3)', () => {
   });
 });
 
+describe('SIP parser: start line and Via fast paths agree with the general paths', () => {
+  it('takes methods and versions as written, common spellings or not', () => {
+    for (const [line, method, version] of [
+      ['INVITE sip:a@b SIP/2.0', 'INVITE', 'SIP/2.0'],
+      ['INVITF sip:a@b SIP/2.0', 'INVITF', 'SIP/2.0'],
+      ['invite sip:a@b sip/2.0', 'invite', 'sip/2.0'],
+      ['REGISTER sip:a@b SIP/2.0', 'REGISTER', 'SIP/2.0'],
+      ['X-Y.Z sip:a@b;p=:x SIP/2.0', 'X-Y.Z', 'SIP/2.0'],
+    ] as const) {
+      const m = ok1(`${line}\r\nContent-Length: 0\r\n\r\n`);
+      assert.equal(m.method, method);
+      assert.equal(m.version, version);
+      assert.equal(m.uri, line.split(' ')[1]);
+    }
+    assert.equal(ok1('SIP/2.0 200 OK\r\n\r\n').version, 'SIP/2.0');
+  });
+  it('reads IPv4 sent-by in one pass exactly as the general host parser does', () => {
+    // White space before `;` sends the same sent-by through the general path: both must accept
+    // the same values and read the same fields (error messages may differ: the white space).
+    const hosts = ['192.0.2.1', '0.0.0.0', '255.255.255.255', '01.2.3.4', '1.2.3.256', '1.2.3', '1.2.3.4.5'];
+    hosts.push('1..2.3', '1234.1.1.1', '1.2.3.4x', 'host.example', '[2001:db8::1]', '1.2.3.');
+    const ports = ['', ':5060', ':0', ':65535', ':65536', ':099999', ':', ':5o60', ':00005'];
+    for (const h of hosts)
+      for (const p of ports)
+        for (const rest of [';branch=z9hG4bK1;rport', '', ';rport=5061;received=10.0.0.1']) {
+          const fast = parseVia(`SIP/2.0/UDP ${h}${p}${rest}`);
+          const general = parseVia(`SIP/2.0/UDP ${h}${p} ${rest}`);
+          const what = `${h}${p}${rest}`;
+          assert.equal(fast.ok, general.ok, what);
+          if (fast.ok && general.ok) {
+            const { host, hostType, port, branch, rport, received } = fast.value;
+            const g = general.value;
+            assert.deepEqual(
+              { host, hostType, port, branch, rport, received },
+              {
+                host: g.host,
+                hostType: g.hostType,
+                port: g.port,
+                branch: g.branch,
+                rport: g.rport,
+                received: g.received,
+              },
+              what,
+            );
+            assert.deepEqual({ ...fast.value.params }, { ...g.params }, what);
+          }
+        }
+  });
+});
+
 describe('SIP parser: errors carry a code and the byte offset', () => {
   const cases: [string, string, number][] = [
     ['', 'HL_SIP_EMPTY', 0],
@@ -217,6 +267,11 @@ describe('SIP parser: errors carry a code and the byte offset', () => {
     ['INVITE  SIP/2.0\r\n\r\n', 'HL_SIP_REQUEST_URI', 7],
     ['INVITE nocolon SIP/2.0\r\n\r\n', 'HL_SIP_REQUEST_URI', 7],
     ['INVITE sip:a@b HTTP/1.1\r\n\r\n', 'HL_SIP_VERSION', 15],
+    ['INVITE sip:a\x01b SIP/2.0\r\n\r\n', 'HL_SIP_REQUEST_URI', 12],
+    ['INVITE sip:a\x7fb SIP/2.0\r\n\r\n', 'HL_SIP_REQUEST_URI', 12],
+    ['INVITE sip:a\tb\r\n\r\n', 'HL_SIP_START_LINE', 14],
+    ['INVITE :a@b SIP/2.0\r\n\r\n', 'HL_SIP_REQUEST_URI', 7],
+    ['INVITE sip:a@b SIP/2.00\r\n\r\n', 'HL_SIP_VERSION', 15],
     ['SIP/2.0 20 OK\r\n\r\n', 'HL_SIP_STATUS', 8],
     ['SIP/2.0 999 Huh\r\n\r\n', 'HL_SIP_STATUS', 8],
     ['SIP/3.0 200 OK\r\n\r\n', 'HL_SIP_VERSION', 0],
