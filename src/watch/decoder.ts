@@ -52,6 +52,13 @@ export interface Decoder {
   /** Where the source address is taken from (documentation for explain and the README). */
   sourceField: string;
   decode(line: string, ctx: DecodeHelpers): DecodeOutcome | undefined;
+  /**
+   * Optional byte-level test, run on Asterisk lines before they become strings when this is the
+   * only decoder of its file: `true` when decode() has to look at the line; otherwise the outcome
+   * decode() would return (an `ignored` outcome, or undefined for "not this decoder's line").
+   * It must agree with decode(); when unsure it returns true.
+   */
+  prefilter?(b: Uint8Array, msgStart: number, end: number): true | DecodeOutcome | undefined;
   /** Real-format example lines, checked by the decoder tests. */
   examples: DecoderExample[];
 }

@@ -69,6 +69,38 @@ export class Pipeline {
     return r;
   }
 
+  /** Decodes the line in buf[s..e) (no newline) like line() does with its text. */
+  lineBytes(buf: Buffer, s: number, e: number, ctx: LineContext): LineResult {
+    this.lines++;
+    const r = this.decoder.decodeBytes(buf, s, e, ctx);
+    this.metrics?.lines.inc({
+      format: r.format,
+      result: r.outcome.status === 'events' ? 'decoded' : r.outcome.status,
+    });
+    for (const ev of r.events) this.event(ev);
+    return r;
+  }
+
+  /**
+   * Decodes every line of buf[start..end): lines end with `\n` (the last may lack it), a
+   * trailing CR is dropped, blank lines are skipped. `end` must be the end of the data or just
+   * after a newline. Returns the number of lines decoded.
+   */
+  chunk(buf: Buffer, start: number, end: number, ctx: LineContext): number {
+    let n = 0;
+    let s = start;
+    while (s < end) {
+      let nl = buf.indexOf(0x0a, s);
+      if (nl < 0 || nl > end) nl = end;
+      if (!isBlank(buf, s, nl)) {
+        this.lineBytes(buf, s, nl, ctx);
+        n++;
+      }
+      s = nl + 1;
+    }
+    return n;
+  }
+
   event(ev: SecurityEvent): void {
     this.eventCount++;
     if (ev.time > this.newestEventTime) this.newestEventTime = ev.time;
@@ -96,4 +128,13 @@ export class Pipeline {
     this.metrics?.incidents.inc({ detector: i.detector, severity: i.severity, action: i.decision.action });
     for (const s of this.sinks) s.incident?.(i);
   }
+}
+
+/** Only spaces, tabs and CRs (or nothing). */
+function isBlank(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
 }
