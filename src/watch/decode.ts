@@ -90,6 +90,8 @@ class LineHelpers implements DecodeHelpers {
   ast: LoggerBody | undefined | null = null;
   fs: LoggerBody | undefined | null = null;
   kam: LoggerBody | undefined | null = null;
+  /** Reused for prefixes scanned in bytes (decoders read it during decode() only). */
+  private readonly body: LoggerBody = { level: '', file: '', message: '' };
   // prefix offsets scanned in bytes (p0 < 0: none; parse the string)
   private p0 = -1;
   private p1 = 0;
@@ -159,11 +161,11 @@ class LineHelpers implements DecodeHelpers {
     if (this.ast === null) {
       if (this.p0 >= 0) {
         const l = this.line;
-        this.ast = {
-          level: l.slice(this.p0, this.p1),
-          file: l.slice(this.p2, this.p3),
-          message: l.slice(this.p4),
-        };
+        const b = this.body;
+        b.level = l.slice(this.p0, this.p1);
+        b.file = l.slice(this.p2, this.p3);
+        b.message = l.slice(this.p4);
+        this.ast = b;
       } else this.ast = parseAsteriskPrefix(this.line);
     }
     return this.ast;
@@ -196,7 +198,11 @@ export class LineDecoder {
   private readonly jsonDecoders: Decoder[];
   private readonly h: LineHelpers;
   private readonly scan = new PrefixScan();
-  private readonly fileTable: [string, Decoder[]][];
+  /** The text of the line decodeBytes() last turned into a string (decode() of it gives the same). */
+  lastLine: string | undefined;
+  /** Basenames of the files Asterisk decoders read (as bytes), and their decoders. */
+  private readonly fileNames: Uint8Array[];
+  private readonly fileLists: Decoder[][];
 
   constructor(private readonly decoders: Decoder[]) {
     for (const d of decoders) {
@@ -211,7 +217,8 @@ export class LineDecoder {
     this.kamDecoders = decoders.filter((d) => d.family === 'kamailio');
     this.jsonDecoders = decoders.filter((d) => d.family === 'json');
     this.h = new LineHelpers(this);
-    this.fileTable = [...this.byFile];
+    this.fileNames = [...this.byFile.keys()].map((f) => new Uint8Array(Buffer.from(f, 'latin1')));
+    this.fileLists = [...this.byFile.values()];
   }
 
   static async create(): Promise<LineDecoder> {
@@ -234,6 +241,7 @@ export class LineDecoder {
    * file no decoder reads (and lines a decoder's byte prefilter rejects) never become strings.
    */
   decodeBytes(buf: Buffer, s: number, e: number, ctx: LineContext): LineResult {
+    this.lastLine = undefined;
     if (e > s && buf[e - 1] === 0x0d) e--;
     const sc = this.scan;
     if (scanAsteriskPrefix(buf, s, e, sc)) {
@@ -254,23 +262,28 @@ export class LineDecoder {
           };
         }
       }
-      const line = buf.toString('utf8', s, e);
+      const line = utf8(buf, s, e);
+      this.lastLine = line;
       if (line.includes('\x1b')) return this.decode(line, ctx);
       this.h.reset(line, ctx, ctx.format ?? 'asterisk');
       this.h.preset(sc.levelStart - s, sc.levelEnd - s, sc.fileStart - s, sc.fileEnd - s, sc.msgStart - s);
       return this.run(line, ctx, this.h, false, list);
     }
-    return this.decode(buf.toString('utf8', s, e), ctx);
+    const text = utf8(buf, s, e);
+    this.lastLine = text;
+    return this.decode(text, ctx);
   }
 
   /** Decoders reading the Asterisk file whose basename is buf[s..e), without making a string. */
   private byBase(buf: Buffer, s: number, e: number): Decoder[] | undefined {
     const n = e - s;
-    for (const [name, list] of this.fileTable) {
-      if (name.length !== n) continue;
-      let k = 0;
-      while (k < n && buf[s + k] === name.charCodeAt(k)) k++;
-      if (k === n) return list;
+    const names = this.fileNames;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name.length !== n || buf[s] !== name[0]) continue;
+      let k = 1;
+      while (k < n && buf[s + k] === name[k]) k++;
+      if (k === n) return this.fileLists[i];
     }
     return undefined;
   }
@@ -356,4 +369,11 @@ export class LineDecoder {
 }
 
 const NO_EVENTS: SecurityEvent[] = [];
+
+type FastBuffer = Buffer & { utf8Slice?(start: number, end: number): string };
+const hasUtf8Slice = typeof (Buffer.prototype as FastBuffer).utf8Slice === 'function';
+/** buf.toString('utf8', s, e) without its argument checks (Node's own fast path when present). */
+function utf8(buf: Buffer, s: number, e: number): string {
+  return hasUtf8Slice ? (buf as FastBuffer).utf8Slice!(s, e) : buf.toString('utf8', s, e);
+}
 const UNMATCHED_AST: LineResult = { format: 'asterisk', outcome: UNMATCHED, events: NO_EVENTS };

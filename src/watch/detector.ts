@@ -2,9 +2,11 @@ import { readdirSync } from 'node:fs';
 import type { Severity } from '../core/severity.js';
 import type { Detection, Policy } from '../policy/schema.js';
 import { type Classification, Classifier } from './classify.js';
-import { isAuthSuccess, type SecurityEvent } from './event.js';
+import type { LineDecoder } from './decode.js';
+import type { LineContext } from './decoder.js';
+import { EVENT_KINDS, type EventKind, isAuthSuccess, type SecurityEvent } from './event.js';
 import { type Incident, type IncidentSubject, MAX_INCIDENT_EVENTS } from './incident.js';
-import { LruMap } from './state.js';
+import { LruMap, SlotTable } from './state.js';
 
 /**
  * Detectors: one file each under src/watch/detectors/, default export made with
@@ -41,6 +43,45 @@ export interface RaiseInput {
   time?: number;
 }
 
+/**
+ * An event kept as possible evidence. Events decoded from a line are kept as that line and its
+ * context (a few hundred bytes instead of the event's objects) and decoded again, to the same
+ * event, only if an incident is raised; other events are kept as they are.
+ */
+export type Kept = SecurityEvent | KeptLine;
+
+export class KeptLine {
+  constructor(
+    readonly line: string,
+    readonly ctx: LineContext,
+    /** Index of the event among those the line decodes to. */
+    readonly index: number,
+    readonly time: number,
+  ) {}
+}
+
+/** State of one detector for the current event's source (shared record, one lookup per event). */
+export interface PerSource<T> {
+  /** This detector's state for the source of the event being handled (undefined at first). */
+  get(): T | undefined;
+  /** Sets it; returns v. */
+  set(v: T): T;
+}
+
+/**
+ * A detector's fields in the engine's per-source slab: `numbers` float64 values and `refs`
+ * references per source, zero/undefined for a new source. While a detector handles an event
+ * with a source, that source's fields are num[n .. n+numbers) and ref[r .. r+refs). The arrays
+ * are shared by all detectors (one source's state sits together in memory) and may be replaced
+ * when they grow: read `num`/`ref` from the slab on each event.
+ */
+export interface SourceSlab {
+  num: Float64Array;
+  ref: unknown[];
+  n: number;
+  r: number;
+}
+
 export interface DetectorContext {
   policy: Policy;
   detection: Detection;
@@ -54,6 +95,17 @@ export interface DetectorContext {
   isCooling(key: string, time: number): boolean;
   /** A bounded map whose evictions are counted in the metrics. */
   lru<K, V>(cap?: number): LruMap<K, V>;
+  /**
+   * Per-source state in the engine's shared source table (capped at state_cap sources, least
+   * recently used evicted): one map lookup per event for all detectors keyed by source.
+   */
+  perSource<T>(): PerSource<T>;
+  /** Numeric and reference fields per source in the shared slab (see SourceSlab). */
+  sourceSlab(numbers: number, refs: number): SourceSlab;
+  /** Keeps the event being handled as compact evidence (see Kept). */
+  keep(ev: SecurityEvent): Kept;
+  /** The events behind kept handles, oldest first as given. */
+  evidence(list: readonly Kept[]): SecurityEvent[];
 }
 
 export interface DetectorInstance {
@@ -68,6 +120,8 @@ export interface DetectorDef {
   docs: DetectorDocs;
   /** False when the policy disables it. */
   enabled(d: Detection, policy: Policy): boolean;
+  /** The event kinds it reads (default: all); the engine hands it only those. */
+  kinds?: readonly EventKind[];
   create(ctx: DetectorContext): DetectorInstance;
 }
 
@@ -105,13 +159,34 @@ export interface EngineOptions {
   onIncident(i: Incident): void;
 }
 
+const KIND_INDEX = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
+
 /** Runs every enabled detector on each event; owns the shared bounded state. */
 export class DetectionEngine {
   readonly classifier: Classifier;
   private readonly instances: { def: DetectorDef; inst: DetectorInstance }[] = [];
+  /** Instances per event kind (index in EVENT_KINDS; the last list: kinds not in EVENT_KINDS). */
+  private readonly byKind: DetectorInstance[][];
   private readonly maps: LruMap<unknown, unknown>[] = [];
   private readonly cooling: LruMap<string, number>;
   private readonly authOk: LruMap<string, number>;
+  /** Per-source state: a slot per source address, fields in two flat arrays (the slab). */
+  private readonly sources: SlotTable<string>;
+  private readonly slabs: (SourceSlab & { n0: number; r0: number })[] = [];
+  private numStride = 0;
+  private refStride = 0;
+  private num = new Float64Array(0);
+  private ref: unknown[] = [];
+  private curLine: string | undefined;
+  private curCtx: LineContext | undefined;
+  private curIndex = 0;
+  /** The handle made for the current event (shared by the detectors that keep it). */
+  private curKept: KeptLine | undefined;
+  private curKeptEvent: SecurityEvent | undefined;
+  private ctxIn: LineContext | undefined;
+  private ctxCopy: LineContext | undefined;
+  /** Decodes kept lines again when evidence is needed (set by the Pipeline). */
+  redecoder: LineDecoder | undefined;
   /** When true, incidents are computed (state, cooldowns) but not emitted: warm-up after restart. */
   muted = false;
   incidents = 0;
@@ -124,11 +199,24 @@ export class DetectionEngine {
     this.classifier = o.classifier ?? new Classifier(o.policy);
     this.cooling = this.lru(cap * 2);
     this.authOk = this.lru(cap);
+    this.sources = new SlotTable<string>(cap);
     for (const def of defs) {
       if (o.only && !o.only.includes(def.id)) continue;
       if (!def.enabled(o.policy.detection, o.policy)) continue;
       this.instances.push({ def, inst: def.create(this.context(def)) });
     }
+    this.sources.onGrow = (slots) => this.grow(slots);
+    this.sources.onReset = (slot) => {
+      this.num.fill(0, slot * this.numStride, (slot + 1) * this.numStride);
+      const r = slot * this.refStride;
+      for (let k = 0; k < this.refStride; k++) this.ref[r + k] = undefined;
+    };
+    this.grow(this.sources.capacity);
+    this.byKind = [...EVENT_KINDS, '*'].map((k) =>
+      this.instances
+        .filter(({ def }) => k === '*' || !def.kinds || def.kinds.includes(k as EventKind))
+        .map(({ inst }) => inst),
+    );
   }
 
   static async create(o: EngineOptions): Promise<DetectionEngine> {
@@ -141,8 +229,8 @@ export class DetectionEngine {
 
   /** Keys held across every bounded map, and evictions so far (for metrics and benchmarks). */
   stateStats(): { keys: number; evictions: number } {
-    let keys = 0;
-    let evictions = 0;
+    let keys = this.slabs.length ? this.sources.size : 0;
+    let evictions = this.sources.evictions;
     for (const m of this.maps) {
       keys += m.size;
       evictions += m.evictions;
@@ -150,15 +238,104 @@ export class DetectionEngine {
     return { keys, evictions };
   }
 
-  onEvent(ev: SecurityEvent): void {
-    if (ev.source && isAuthSuccess(ev.kind)) this.authOk.set(ev.source.ip, ev.time);
-    for (const { inst } of this.instances) inst.onEvent(ev);
+  /**
+   * Runs the detectors on one event. `line`/`ctx`/`index` say which decoded line it is (index:
+   * among that line's events): the detectors then keep that line as evidence, not the event.
+   */
+  onEvent(ev: SecurityEvent, line?: string, ctx?: LineContext, index = 0): void {
+    const list = this.byKind[KIND_INDEX.get(ev.kind) ?? EVENT_KINDS.length]!;
+    const src = ev.source;
+    if (src && isAuthSuccess(ev.kind)) this.authOk.set(src.ip, ev.time);
+    if (list.length === 0) return;
+    if (src && this.slabs.length > 0) {
+      const slot = this.sources.slot(src.ip);
+      const n = slot * this.numStride;
+      const r = slot * this.refStride;
+      for (const sl of this.slabs) {
+        sl.n = n + sl.n0;
+        sl.r = r + sl.r0;
+      }
+    }
+    if (line !== undefined && this.redecoder) {
+      this.curLine = line;
+      this.curCtx = ctx;
+      this.curIndex = index;
+    }
+    try {
+      for (let i = 0; i < list.length; i++) list[i]!.onEvent(ev);
+    } finally {
+      this.curKept = undefined;
+      this.curKeptEvent = undefined;
+      this.curLine = undefined;
+      this.curCtx = undefined;
+    }
   }
 
   private lru<K, V>(cap?: number): LruMap<K, V> {
     const m = new LruMap<K, V>(cap ?? this.o.policy.detection.state_cap);
     this.maps.push(m as LruMap<unknown, unknown>);
     return m;
+  }
+
+  /** Resizes the slab to `slots` sources (it only grows, up to state_cap). */
+  private grow(slots: number): void {
+    const num = new Float64Array(slots * this.numStride);
+    num.set(this.num.subarray(0, Math.min(this.num.length, num.length)));
+    this.num = num;
+    const want = slots * this.refStride;
+    while (this.ref.length < want) this.ref.push(undefined);
+    for (const sl of this.slabs) {
+      sl.num = this.num;
+      sl.ref = this.ref;
+    }
+  }
+
+  private keep(ev: SecurityEvent): Kept {
+    const line = this.curLine;
+    if (line === undefined) return ev;
+    if (this.curKept !== undefined && this.curKeptEvent === ev) return this.curKept;
+    const ctx = this.curCtx!;
+    // a copy of the context (callers may reuse theirs), shared while it does not change
+    let copy = this.ctxCopy;
+    if (
+      ctx !== this.ctxIn ||
+      copy === undefined ||
+      copy.fallbackTime !== ctx.fallbackTime ||
+      copy.refTime !== ctx.refTime ||
+      copy.origin !== ctx.origin ||
+      copy.pbx !== ctx.pbx ||
+      copy.format !== ctx.format
+    ) {
+      copy = { ...ctx };
+      this.ctxIn = ctx;
+      this.ctxCopy = copy;
+    }
+    const k = new KeptLine(line, copy, this.curIndex, ev.time);
+    this.curKept = k;
+    this.curKeptEvent = ev;
+    return k;
+  }
+
+  private evidence(list: readonly Kept[]): SecurityEvent[] {
+    const out: SecurityEvent[] = [];
+    for (const k of list) {
+      if (!(k instanceof KeptLine)) {
+        out.push(k);
+        continue;
+      }
+      const ev = this.redecoder?.decode(k.line, k.ctx).events[k.index];
+      if (ev) out.push(ev);
+    }
+    return out;
+  }
+
+  /** Reserves fields in the per-source slab (while detectors are created). */
+  private slab(numbers: number, refs: number): SourceSlab {
+    const sl = { num: this.num, ref: this.ref, n: 0, r: 0, n0: this.numStride, r0: this.refStride };
+    this.numStride += numbers;
+    this.refStride += refs;
+    this.slabs.push(sl);
+    return sl;
   }
 
   private context(def: DetectorDef): DetectorContext {
@@ -179,6 +356,19 @@ export class DetectionEngine {
         const until = this.cooling.peek(`${def.id}\u0000${key}`);
         return until !== undefined && time < until;
       },
+      sourceSlab: (numbers, refs) => this.slab(numbers, refs),
+      perSource: <T>(): PerSource<T> => {
+        const sl = this.slab(0, 1);
+        return {
+          get: () => sl.ref[sl.r] as T | undefined,
+          set: (v: T) => {
+            sl.ref[sl.r] = v;
+            return v;
+          },
+        };
+      },
+      keep: (ev) => this.keep(ev),
+      evidence: (list) => this.evidence(list),
     };
   }
 

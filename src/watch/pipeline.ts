@@ -53,6 +53,7 @@ export class Pipeline {
         ...(o.only ? { only: o.only } : {}),
         onIncident: (i) => self?.emitIncident(i),
       }));
+    engine.redecoder ??= decoder;
     self = new Pipeline(o, decoder, engine);
     return self;
   }
@@ -65,7 +66,7 @@ export class Pipeline {
       format: r.format,
       result: r.outcome.status === 'events' ? 'decoded' : r.outcome.status,
     });
-    for (const ev of r.events) this.event(ev);
+    for (let i = 0; i < r.events.length; i++) this.emit(r.events[i]!, line, ctx, i);
     return r;
   }
 
@@ -77,7 +78,11 @@ export class Pipeline {
       format: r.format,
       result: r.outcome.status === 'events' ? 'decoded' : r.outcome.status,
     });
-    for (const ev of r.events) this.event(ev);
+    const n = r.events.length;
+    if (n) {
+      const line = this.decoder.lastLine;
+      for (let i = 0; i < n; i++) this.emit(r.events[i]!, line, ctx, i);
+    }
     return r;
   }
 
@@ -101,7 +106,17 @@ export class Pipeline {
     return n;
   }
 
+  /** Feeds an event that was not decoded from a line (SIP over HEP, replays) on. */
   event(ev: SecurityEvent): void {
+    this.emit(ev, undefined, undefined, 0);
+  }
+
+  private emit(
+    ev: SecurityEvent,
+    line: string | undefined,
+    ctx: LineContext | undefined,
+    index: number,
+  ): void {
     this.eventCount++;
     if (ev.time > this.newestEventTime) this.newestEventTime = ev.time;
     if (this.metrics) {
@@ -109,7 +124,7 @@ export class Pipeline {
       this.metrics.lag.set(Math.max(0, (this.now() - ev.time) / 1000));
     }
     for (const s of this.sinks) s.event?.(ev);
-    this.engine.onEvent(ev);
+    this.engine.onEvent(ev, line, ctx, index);
   }
 
   /** Counts something received that could not be decoded (never silently). */

@@ -19,11 +19,29 @@ export class PrefixScan {
   msgStart = 0;
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isWord = (c: number) =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-/** `[\w./-]` */
-const isFile = (c: number) => isWord(c) || c === 46 || c === 47 || c === 45;
+// character classes, one bit each, looked up by byte
+const DIGIT = 1;
+const WORD = 2; // \w
+const FILE = 4; // [\w./-]
+const UPPER_ = 8; // [A-Z_]
+const TS = 16; // printable ASCII except `]` (timestamp text)
+const CALLID = 32; // printable ASCII except `]` and space
+const CLS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  let v = 0;
+  const digit = c >= 48 && c <= 57;
+  const upper = c >= 65 && c <= 90;
+  const word = digit || upper || (c >= 97 && c <= 122) || c === 95;
+  if (digit) v |= DIGIT;
+  if (word) v |= WORD;
+  if (word || c === 46 || c === 47 || c === 45) v |= FILE;
+  if (upper || c === 95) v |= UPPER_;
+  if (c >= 0x20 && c < 0x7f && c !== 0x5d) v |= TS;
+  if (c > 0x20 && c < 0x7f && c !== 0x5d) v |= CALLID;
+  CLS[c] = v;
+}
+const isDigit = (c: number) => (CLS[c]! & DIGIT) !== 0;
+const isWord = (c: number) => (CLS[c]! & WORD) !== 0;
 
 /** `: +(?:-- )?` at i; returns the message start or -1. */
 function colonSpaces(b: Uint8Array, i: number, e: number): number {
@@ -70,41 +88,28 @@ export function scanAsteriskPrefix(b: Uint8Array, s: number, e: number, out: Pre
   // \[[^\]]{8,40}\] ?
   let i = s + 1;
   const lim = Math.min(e, s + 42);
-  while (i < lim) {
-    const c = b[i]!;
-    if (c === 0x5d) break;
-    if (c >= 0x80 || c < 0x20) return false;
-    i++;
-  }
+  while (i < lim && (CLS[b[i]!]! & TS) !== 0) i++;
   const n = i - s - 1;
   if (i >= e || b[i] !== 0x5d || n < 8 || n > 40) return false;
   i++;
   if (b[i] === 0x20) i++;
   // ([A-Z_]{3,12})\[\d+\]
   const ls = i;
-  while (i < e) {
-    const c = b[i]!;
-    if ((c >= 65 && c <= 90) || c === 95) i++;
-    else break;
-  }
+  while (i < e && (CLS[b[i]!]! & UPPER_) !== 0) i++;
   const ll = i - ls;
   if (ll < 3 || ll > 12 || i >= e || b[i] !== 0x5b) return false;
   out.levelStart = ls;
   out.levelEnd = i;
   i++;
   const ds = i;
-  while (i < e && isDigit(b[i]!)) i++;
+  while (i < e && (CLS[b[i]!]! & DIGIT) !== 0) i++;
   if (i === ds || i >= e || b[i] !== 0x5d) return false;
   i++;
   // (?:\[[^\]\s]*\])?
   if (i < e && b[i] === 0x5b) {
     i++;
-    while (i < e && b[i] !== 0x5d) {
-      const c = b[i]!;
-      if (c <= 0x20 || c >= 0x7f) return false;
-      i++;
-    }
-    if (i >= e) return false;
+    while (i < e && (CLS[b[i]!]! & CALLID) !== 0) i++;
+    if (i >= e || b[i] !== 0x5d) return false;
     i++;
   }
   // :? +
@@ -113,19 +118,22 @@ export function scanAsteriskPrefix(b: Uint8Array, s: number, e: number, out: Pre
   while (i < e && b[i] === 0x20) i++;
   // ([\w./-]+?\.c) then the tail; the lazy file ends at the first `.c` after which the tail matches
   const fs = i;
-  while (i < e && isFile(b[i]!)) i++;
-  const runEnd = i;
-  for (let p = fs + 3; p <= runEnd; p++) {
-    if (b[p - 1] !== 0x63 || b[p - 2] !== 0x2e) continue;
-    const m = tail(b, p, e);
-    if (m < 0) continue;
-    out.fileStart = fs;
-    out.fileEnd = p;
-    let base = fs;
-    for (let k = fs; k < p; k++) if (b[k] === 0x2f) base = k + 1;
-    out.baseStart = base;
-    out.msgStart = m;
-    return true;
+  let base = fs;
+  while (i < e) {
+    const c = b[i]!;
+    if ((CLS[c]! & FILE) === 0) break;
+    i++;
+    if (c === 0x2f) base = i;
+    else if (c === 0x63 && b[i - 2] === 0x2e && i - fs >= 3) {
+      const m = tail(b, i, e);
+      if (m >= 0) {
+        out.fileStart = fs;
+        out.fileEnd = i;
+        out.baseStart = base;
+        out.msgStart = m;
+        return true;
+      }
+    }
   }
   return false;
 }

@@ -1,5 +1,6 @@
-import { defineDetector } from '../detector.js';
-import { type EventKind, formatEndpoint, type SecurityEvent } from '../event.js';
+import { defineDetector, type Kept } from '../detector.js';
+import { type EventKind, formatEndpoint } from '../event.js';
+import { BusyState } from '../state.js';
 
 /** User-Agent substrings of SIP scanners and attack tools (lower case). A hint, not proof. */
 export const SCANNER_USER_AGENTS = [
@@ -29,9 +30,20 @@ const PROBES = new Set<EventKind>([
   'acl-reject',
 ]);
 
+/** Per source: numeric accounts named recently (insertion order), with the event that named each. */
 interface SourceState {
-  numbers: Map<number, SecurityEvent>;
-  uaRaised: boolean;
+  numbers: Map<number, Kept>;
+}
+
+/** `^\d{1,9}$` */
+function isSmallNumber(t: string): boolean {
+  const n = t.length;
+  if (n < 1 || n > 9) return false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export default defineDetector({
@@ -47,7 +59,13 @@ export default defineDetector({
     const c = ctx.detection.scanner;
     const windowMs = c.window * 1000;
     const uas = [...SCANNER_USER_AGENTS, ...c.user_agents.map((u) => u.toLowerCase())];
-    const state = ctx.lru<string, SourceState>();
+    // per source (only for sources with two probes of numeric accounts within the window)
+    const busy = new BusyState<SourceState, number>(
+      ctx.sourceSlab(1, 3),
+      windowMs,
+      c.sequential > 1,
+      (_t, k, n) => ({ numbers: n === undefined ? new Map() : new Map([[n, k as Kept]]) }),
+    );
     return {
       onEvent(ev) {
         if (!ev.source) return;
@@ -71,39 +89,38 @@ export default defineDetector({
             });
           }
         }
-        if (!PROBES.has(ev.kind) || !ev.account || !/^\d{1,9}$/.test(ev.account)) return;
-        let st = state.get(ip);
-        if (!st) {
-          st = { numbers: new Map(), uaRaised: false };
-          state.set(ip, st);
-        }
+        if (!PROBES.has(ev.kind) || !ev.account || !isSmallNumber(ev.account)) return;
         const n = Number(ev.account);
-        st.numbers.set(n, ev);
-        for (const [k, e] of st.numbers) {
-          if (ev.time - e.time > windowMs || st.numbers.size > 4 * c.sequential) st.numbers.delete(k);
+        const kept = ctx.keep(ev);
+        const st = busy.take(ev.time, kept, n);
+        if (!st) return;
+        const numbers = st.numbers;
+        numbers.set(n, kept);
+        for (const k of numbers.keys()) {
+          if (ev.time - numbers.get(k)!.time > windowMs || numbers.size > 4 * c.sequential) numbers.delete(k);
           else break;
         }
         let lo = n;
         let hi = n;
-        while (st.numbers.has(lo - 1)) lo--;
-        while (st.numbers.has(hi + 1)) hi++;
+        while (numbers.has(lo - 1)) lo--;
+        while (numbers.has(hi + 1)) hi++;
         if (hi - lo + 1 < c.sequential) return;
         if (ctx.isCooling(`sweep:${ip}`, ev.time)) {
-          st.numbers.clear();
+          numbers.clear();
           return;
         }
-        const run: SecurityEvent[] = [];
-        for (let k = lo; k <= hi; k++) run.push(st.numbers.get(k)!);
+        const run: Kept[] = [];
+        for (let k = lo; k <= hi; k++) run.push(numbers.get(k)!);
         run.sort((a, b) => a.time - b.time);
         ctx.raise({
           key: `sweep:${ip}`,
           subject: { kind: 'source', source: ip },
           summary: `${formatEndpoint(ev.source)} swept ${hi - lo + 1} consecutive accounts (${lo}..${hi}) within ${c.window} s`,
-          events: run,
+          events: ctx.evidence(run),
           ban: { source: ip, duration: c.ban, reason: 'sequential account sweep' },
           cooldown: c.window,
         });
-        st.numbers.clear();
+        numbers.clear();
       },
     };
   },
