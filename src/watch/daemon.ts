@@ -4,6 +4,7 @@ import { type Logger, pino } from 'pino';
 import type { Policy } from '../policy/schema.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Checkpoint, WatchStore } from '../store/store.js';
+import type { LineContext } from './decoder.js';
 import { parseHostPort } from './event.js';
 import type { Incident } from './incident.js';
 import { MemoryGuard } from './memory.js';
@@ -216,7 +217,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     const l = await listenSyslog(
       url,
       (m, peer, transport) => {
-        metrics.packets.inc({ listener: 'syslog', transport });
+        metrics.packetTally.add('syslog', transport);
         pipeline.line(m.message, {
           fallbackTime: m.time,
           refTime: Date.now(),
@@ -239,7 +240,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       url,
       o.hepKey !== undefined ? { authKey: o.hepKey } : {},
       (r, peer, transport) => {
-        metrics.packets.inc({ listener: 'hep', transport });
+        metrics.packetTally.add('hep', transport);
         if (!r.ok) {
           metrics.drops.inc({ reason: `hep ${r.error.code}` });
           if (hepErrors++ < 20 || hepErrors % 1000 === 0)
@@ -252,15 +253,10 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
           p.timeSec !== undefined ? p.timeSec * 1000 + Math.floor((p.timeUsec ?? 0) / 1000) : Date.now();
         const origin = `hep:${transport}://${peer}${p.nodeName ? ` node ${p.nodeName}` : ''}${p.captureId !== undefined ? ` id ${p.captureId}` : ''}`;
         if (p.protoType === 100) {
-          for (const line of p.payload.toString('utf8').split('\n')) {
-            if (line.trim())
-              pipeline.line(line, {
-                fallbackTime: time,
-                refTime: Date.now(),
-                origin,
-                ...(o.pbx ? { pbx: o.pbx } : {}),
-              });
-          }
+          // log lines, decoded from the payload bytes (blank lines skipped)
+          const ctx: LineContext = { fallbackTime: time, refTime: Date.now(), origin };
+          if (o.pbx) ctx.pbx = o.pbx;
+          pipeline.chunk(p.payload, 0, p.payload.length, ctx);
         } else if (p.protoType === 1) {
           const tr = p.ipProto === 6 ? 'tcp' : p.ipProto === 17 ? 'udp' : undefined;
           const src = p.srcIp ? parseHostPort(p.srcIp, tr) : undefined;

@@ -34,6 +34,8 @@ export class Pipeline {
   newestEventTime = 0;
   private readonly metrics: WatchMetrics | undefined;
   private readonly now: () => number;
+  /** Ingest lag at the newest event handled (set on the gauge before each scrape). */
+  private lagSeconds: number | undefined;
 
   private constructor(o: PipelineOptions, decoder: LineDecoder, engine: DetectionEngine) {
     this.decoder = decoder;
@@ -41,6 +43,9 @@ export class Pipeline {
     this.sinks = o.sinks ?? [];
     this.metrics = o.metrics;
     this.now = o.now ?? Date.now;
+    o.metrics?.beforeScrape.push(() => {
+      if (this.lagSeconds !== undefined) o.metrics!.lag.set(this.lagSeconds);
+    });
   }
 
   static async create(o: PipelineOptions): Promise<Pipeline> {
@@ -62,10 +67,7 @@ export class Pipeline {
   line(line: string, ctx: LineContext): LineResult {
     this.lines++;
     const r = this.decoder.decode(line, ctx);
-    this.metrics?.lines.inc({
-      format: r.format,
-      result: r.outcome.status === 'events' ? 'decoded' : r.outcome.status,
-    });
+    this.metrics?.lineTally.add(r.format, r.outcome.status === 'events' ? 'decoded' : r.outcome.status);
     for (let i = 0; i < r.events.length; i++) this.emit(r.events[i]!, line, ctx, i);
     return r;
   }
@@ -74,10 +76,7 @@ export class Pipeline {
   lineBytes(buf: Buffer, s: number, e: number, ctx: LineContext): LineResult {
     this.lines++;
     const r = this.decoder.decodeBytes(buf, s, e, ctx);
-    this.metrics?.lines.inc({
-      format: r.format,
-      result: r.outcome.status === 'events' ? 'decoded' : r.outcome.status,
-    });
+    this.metrics?.lineTally.add(r.format, r.outcome.status === 'events' ? 'decoded' : r.outcome.status);
     const n = r.events.length;
     if (n) {
       const line = this.decoder.lastLine;
@@ -120,8 +119,8 @@ export class Pipeline {
     this.eventCount++;
     if (ev.time > this.newestEventTime) this.newestEventTime = ev.time;
     if (this.metrics) {
-      this.metrics.events.inc({ kind: ev.kind, format: ev.evidence.format });
-      this.metrics.lag.set(Math.max(0, (this.now() - ev.time) / 1000));
+      this.metrics.eventTally.add(ev.kind, ev.evidence.format);
+      this.lagSeconds = Math.max(0, (this.now() - ev.time) / 1000);
     }
     for (const s of this.sinks) s.event?.(ev);
     this.engine.onEvent(ev, line, ctx, index);

@@ -74,29 +74,47 @@ export class LruMap<K, V> {
   }
 }
 
+/** A copy of `a` with room for `cap` items (arrays start small and grow to their bound). */
+function grown<T>(a: T[], len: number, cap: number): T[] {
+  const b = new Array<T>(cap);
+  for (let i = 0; i < len; i++) b[i] = a[i]!;
+  return b;
+}
+
 /**
  * The last `n` items with their times (and an optional text tag each): answers "did n items fall
- * within `window` ms?". Keeps at most `n` items, whatever arrives; storage grows with use (most
- * keys only ever see one or two).
+ * within `window` ms?". Keeps at most `n` items, whatever arrives; storage starts at 4 items and
+ * grows with use (most keys only ever see one or two).
  */
 export class RecentRing<T> {
-  private times: number[] = [];
-  private items: T[] = [];
+  private times: number[];
+  private items: T[];
   private tags: (string | undefined)[] | undefined;
+  private len = 0;
   private head = 0;
-  constructor(readonly n: number) {}
+  constructor(readonly n: number) {
+    const cap = Math.min(n, 4);
+    this.times = new Array(cap);
+    this.items = new Array(cap);
+  }
 
   get count(): number {
-    return this.times.length;
+    return this.len;
   }
 
   push(time: number, item: T, tag?: string): void {
-    if (tag !== undefined && this.tags === undefined)
-      this.tags = new Array(this.times.length).fill(undefined);
-    if (this.times.length < this.n) {
-      this.times.push(time);
-      this.items.push(item);
-      this.tags?.push(tag);
+    if (tag !== undefined && this.tags === undefined) this.tags = new Array(this.times.length);
+    if (this.len < this.n) {
+      if (this.len === this.times.length) {
+        const cap = Math.min(this.n, this.len * 2);
+        this.times = grown(this.times, this.len, cap);
+        this.items = grown(this.items, this.len, cap);
+        if (this.tags) this.tags = grown(this.tags, this.len, cap);
+      }
+      this.times[this.len] = time;
+      this.items[this.len] = item;
+      if (this.tags) this.tags[this.len] = tag;
+      this.len++;
       return;
     }
     this.times[this.head] = time;
@@ -105,66 +123,77 @@ export class RecentRing<T> {
     this.head = (this.head + 1) % this.n;
   }
 
+  /** True when the ring is full and its oldest item is within `window` ms of `now`. */
+  full(now: number, window: number): boolean {
+    if (this.len < this.n) return false;
+    return now - this.times[this.head]! <= window;
+  }
+
+  private ordered<X>(a: X[]): X[] {
+    const out: X[] = [];
+    for (let k = 0; k < this.len; k++) out.push(a[(this.head + k) % this.len]!);
+    return out;
+  }
+
+  /** Items oldest first. */
+  list(): T[] {
+    return this.ordered(this.items);
+  }
+
+  /** Tags oldest first (undefined where none was given). */
+  tagList(): (string | undefined)[] {
+    return this.tags ? this.ordered(this.tags) : new Array(this.len).fill(undefined);
+  }
+
   /** True when the ring holds at least `k` distinct tags (stops counting at k). */
   tagsAtLeast(k: number): boolean {
     const tags = this.tags;
     if (!tags) return k <= 0;
     const seen: (string | undefined)[] = [];
-    for (let i = 0; i < tags.length && seen.length < k; i++) {
+    for (let i = 0; i < this.len && seen.length < k; i++) {
       const t = tags[i];
       if (!seen.includes(t)) seen.push(t);
     }
     return seen.length >= k;
   }
 
-  /** True when the ring is full and its oldest item is within `window` ms of `now`. */
-  full(now: number, window: number): boolean {
-    if (this.times.length < this.n) return false;
-    return now - this.times[this.head]! <= window;
-  }
-
-  /** Items oldest first. */
-  list(): T[] {
-    if (this.head === 0) return this.items.slice();
-    return this.items.slice(this.head).concat(this.items.slice(0, this.head));
-  }
-
-  /** Tags oldest first (undefined where none was given). */
-  tagList(): (string | undefined)[] {
-    const t = this.tags ?? new Array(this.times.length).fill(undefined);
-    if (this.head === 0) return t.slice();
-    return t.slice(this.head).concat(t.slice(0, this.head));
-  }
-
   clear(): void {
-    this.times.length = 0;
-    this.items.length = 0;
-    if (this.tags) this.tags.length = 0;
+    // drop the references (evidence) but keep the storage
+    for (let i = 0; i < this.len; i++) {
+      this.items[i] = undefined as T;
+      if (this.tags) this.tags[i] = undefined;
+    }
+    this.len = 0;
     this.head = 0;
   }
 }
 
 /** Counts timestamps in a sliding window without keeping items (for rates). */
 export class RateRing {
-  private times: number[] = [];
+  private times: number[];
+  private len = 0;
   private head = 0;
-  constructor(readonly n: number) {}
+  constructor(readonly n: number) {
+    this.times = new Array(Math.min(n, 4));
+  }
   /** Timestamps held (at most n). */
   get size(): number {
-    return this.times.length;
+    return this.len;
   }
   /** Adds one and says whether `n` fell within `window` ms. */
   hit(time: number, window: number): boolean {
-    if (this.times.length < this.n) {
-      this.times.push(time);
-      return this.times.length === this.n && time - this.times[0]! <= window;
+    if (this.len < this.n) {
+      if (this.len === this.times.length)
+        this.times = grown(this.times, this.len, Math.min(this.n, this.len * 2));
+      this.times[this.len++] = time;
+      return this.len === this.n && time - this.times[0]! <= window;
     }
     this.times[this.head] = time;
     this.head = (this.head + 1) % this.n;
     return time - this.times[this.head]! <= window;
   }
   reset(): void {
-    this.times.length = 0;
+    this.len = 0;
     this.head = 0;
   }
 }

@@ -30,9 +30,48 @@ const PROBES = new Set<EventKind>([
   'acl-reject',
 ]);
 
-/** Per source: numeric accounts named recently (insertion order), with the event that named each. */
-interface SourceState {
-  numbers: Map<number, Kept>;
+/**
+ * Per source: numeric accounts named recently, in the order first named (a number named again
+ * keeps its place and takes the newer event), with the event that named each.
+ */
+class Numbers {
+  nums: number[] = [];
+  kept: Kept[] = [];
+
+  indexOf(n: number): number {
+    const a = this.nums;
+    for (let i = 0; i < a.length; i++) if (a[i] === n) return i;
+    return -1;
+  }
+
+  has(n: number): boolean {
+    return this.indexOf(n) >= 0;
+  }
+
+  set(n: number, k: Kept): void {
+    const i = this.indexOf(n);
+    if (i >= 0) this.kept[i] = k;
+    else {
+      this.nums.push(n);
+      this.kept.push(k);
+    }
+  }
+
+  /** Drops the first `d` entries. */
+  dropFirst(d: number): void {
+    const len = this.nums.length;
+    for (let i = d; i < len; i++) {
+      this.nums[i - d] = this.nums[i]!;
+      this.kept[i - d] = this.kept[i]!;
+    }
+    this.nums.length = len - d;
+    this.kept.length = len - d;
+  }
+
+  clear(): void {
+    this.nums.length = 0;
+    this.kept.length = 0;
+  }
 }
 
 /** `^\d{1,9}$` */
@@ -60,11 +99,15 @@ export default defineDetector({
     const windowMs = c.window * 1000;
     const uas = [...SCANNER_USER_AGENTS, ...c.user_agents.map((u) => u.toLowerCase())];
     // per source (only for sources with two probes of numeric accounts within the window)
-    const busy = new BusyState<SourceState, number>(
+    const busy = new BusyState<Numbers, number>(
       ctx.sourceSlab(1, 3),
       windowMs,
       c.sequential > 1,
-      (_t, k, n) => ({ numbers: n === undefined ? new Map() : new Map([[n, k as Kept]]) }),
+      (_t, k, n) => {
+        const st = new Numbers();
+        if (n !== undefined) st.set(n, k as Kept);
+        return st;
+      },
     );
     return {
       onEvent(ev) {
@@ -92,14 +135,15 @@ export default defineDetector({
         if (!PROBES.has(ev.kind) || !ev.account || !isSmallNumber(ev.account)) return;
         const n = Number(ev.account);
         const kept = ctx.keep(ev);
-        const st = busy.take(ev.time, kept, n);
-        if (!st) return;
-        const numbers = st.numbers;
+        const numbers = busy.take(ev.time, kept, n);
+        if (!numbers) return;
         numbers.set(n, kept);
-        for (const k of numbers.keys()) {
-          if (ev.time - numbers.get(k)!.time > windowMs || numbers.size > 4 * c.sequential) numbers.delete(k);
-          else break;
-        }
+        // forget the oldest while they are out of the window or too many (as a Map in insertion
+        // order would: a number named again keeps its place)
+        let d = 0;
+        const len = numbers.nums.length;
+        while (d < len && (ev.time - numbers.kept[d]!.time > windowMs || len - d > 4 * c.sequential)) d++;
+        if (d) numbers.dropFirst(d);
         let lo = n;
         let hi = n;
         while (numbers.has(lo - 1)) lo--;
@@ -110,7 +154,7 @@ export default defineDetector({
           return;
         }
         const run: Kept[] = [];
-        for (let k = lo; k <= hi; k++) run.push(numbers.get(k)!);
+        for (let k = lo; k <= hi; k++) run.push(numbers.kept[numbers.indexOf(k)]!);
         run.sort((a, b) => a.time - b.time);
         ctx.raise({
           key: `sweep:${ip}`,
