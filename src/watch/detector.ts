@@ -161,6 +161,35 @@ export interface EngineOptions {
 
 const KIND_INDEX = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
 
+/**
+ * The source table's key for an address: a dotted IPv4 address as its 32-bit value (a small
+ * integer: no string hashing, no string comparison in the table), anything else (IPv6, or
+ * IPv4 text that is not canonical, e.g. with leading zeros) as its text.
+ */
+export function sourceKey(ip: string): number | string {
+  const n = ip.length;
+  if (n < 7 || n > 15) return ip;
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return ip;
+      v = (v << 8) | part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return ip;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return ip;
+  return (v << 8) | part;
+}
+
 /** Runs every enabled detector on each event; owns the shared bounded state. */
 export class DetectionEngine {
   readonly classifier: Classifier;
@@ -171,7 +200,7 @@ export class DetectionEngine {
   private readonly cooling: LruMap<string, number>;
   private readonly authOk: LruMap<string, number>;
   /** Per-source state: a slot per source address, fields in two flat arrays (the slab). */
-  private readonly sources: SlotTable<string>;
+  private readonly sources: SlotTable<number | string>;
   private readonly slabs: (SourceSlab & { n0: number; r0: number })[] = [];
   private numStride = 0;
   private refStride = 0;
@@ -199,7 +228,7 @@ export class DetectionEngine {
     this.classifier = o.classifier ?? new Classifier(o.policy);
     this.cooling = this.lru(cap * 2);
     this.authOk = this.lru(cap);
-    this.sources = new SlotTable<string>(cap);
+    this.sources = new SlotTable<number | string>(cap);
     for (const def of defs) {
       if (o.only && !o.only.includes(def.id)) continue;
       if (!def.enabled(o.policy.detection, o.policy)) continue;
@@ -248,7 +277,7 @@ export class DetectionEngine {
     if (src && isAuthSuccess(ev.kind)) this.authOk.set(src.ip, ev.time);
     if (list.length === 0) return;
     if (src && this.slabs.length > 0) {
-      const slot = this.sources.slot(src.ip);
+      const slot = this.sources.slot(sourceKey(src.ip));
       const n = slot * this.numStride;
       const r = slot * this.refStride;
       for (const sl of this.slabs) {

@@ -19,13 +19,13 @@ mkdirSync(dir, { recursive: true });
 const db = path.join(dir, 'hep.db');
 
 /** UDP RcvbufErrors from /proc/net/snmp (all sockets of the machine; other users add to it). */
-function rcvbufErrors(): number {
+function rcvbufErrors() {
   try {
     const lines = readFileSync('/proc/net/snmp', 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('Udp:'));
-    const names = lines[0]!.split(/\s+/);
-    const values = lines[1]!.split(/\s+/);
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
     return Number(values[names.indexOf('RcvbufErrors')]);
   } catch {
     return Number.NaN;
@@ -40,23 +40,15 @@ const w = await startWatch({
   db,
   logger: pino({ level: 'silent' }),
 });
-const port = w.ports['hep udp://127.0.0.1:0']!;
+const port = w.ports['hep udp://127.0.0.1:0'];
 const reader = new Database(db, { readonly: true });
-const rows: {
-  target: number;
-  sent: number;
-  received: number;
-  lost: number;
-  duplicates: number;
-  achieved: number;
-  kernelDrops: number;
-}[] = [];
+const rows = [];
 let step = 0;
 for (const rate of rates) {
   const tag = `r${step++}`;
   const count = Math.min(rate * seconds, 400_000);
   const drops0 = rcvbufErrors();
-  const res = await new Promise<string>((resolve) => {
+  const res = await new Promise((resolve) => {
     execFile(
       process.execPath,
       [
@@ -72,7 +64,7 @@ for (const rate of rates) {
       (_e, stdout) => resolve(stdout),
     );
   });
-  const s = JSON.parse(res || '{"sent":0,"rate":0}') as { sent: number; rate: number };
+  const s = JSON.parse(res || '{"sent":0,"rate":0}');
   // let the receiver drain its socket buffer and commit
   let last = -1;
   while (w.pipeline.lines !== last) {
@@ -84,7 +76,7 @@ for (const rate of rates) {
     .prepare(
       "SELECT count(*) AS n, count(DISTINCT json_extract(data, '$.sip.callId')) AS d FROM events WHERE json_extract(data, '$.sip.callId') LIKE ?",
     )
-    .get(`${tag}-%`) as { n: number; d: number };
+    .get(`${tag}-%`);
   const kernelDrops = rcvbufErrors() - drops0;
   rows.push({
     target: rate,
@@ -95,7 +87,7 @@ for (const rate of rates) {
     achieved: s.rate,
     kernelDrops,
   });
-  if (s.sent - got.d > 0 && rows.length > 1 && rows[rows.length - 2]!.lost > 0) break;
+  if (s.sent - got.d > 0 && rows.length > 1 && rows[rows.length - 2].lost > 0) break;
 }
 reader.close();
 await w.stop();
