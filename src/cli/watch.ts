@@ -30,6 +30,7 @@ export interface WatchCliOptions {
   pbx?: string;
   logLevel: string;
   maxRss: number;
+  heapGrowth?: number;
 }
 
 /** `hardline watch`: runs until SIGTERM/SIGINT, then flushes checkpoints and exits 0. */
@@ -62,6 +63,7 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     ...(o.pbx ? { pbx: o.pbx } : {}),
     logLevel: o.logLevel,
     maxRssMB: o.maxRss,
+    ...(o.heapGrowth !== undefined ? { heapGrowthPercent: o.heapGrowth } : {}),
   });
   if (signal === undefined) await new Promise<void>((resolve) => (wake = resolve));
   handle.logger.info({ signal }, 'stopping');

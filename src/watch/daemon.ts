@@ -7,7 +7,7 @@ import type { Checkpoint, WatchStore } from '../store/store.js';
 import type { LineContext } from './decoder.js';
 import { parseHostPort } from './event.js';
 import type { Incident } from './incident.js';
-import { MemoryGuard } from './memory.js';
+import { limitHeapGrowth, MemoryGuard } from './memory.js';
 import { formatIncidentLine } from './outputs/format.js';
 import { JsonlSink } from './outputs/jsonl.js';
 import { WatchMetrics } from './outputs/metrics.js';
@@ -45,6 +45,11 @@ export interface WatchOptions {
   pollMs?: number;
   /** Resident-memory target in MB: a full collection runs when RSS passes it (0: off; default 160). */
   maxRssMB?: number;
+  /**
+   * How far V8 may grow the heap past the live state after a full collection, in percent
+   * (default 20; 0 keeps V8's own heuristic, which allows up to 300 %). See limitHeapGrowth.
+   */
+  heapGrowthPercent?: number;
   /** Phase B plugs the SIP transaction decoder in here. */
   sipDecoder?: SipTransactionDecoder;
   logger?: Logger;
@@ -102,6 +107,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       }),
   );
   const sip = o.sipDecoder ?? unavailableSipDecoder;
+  limitHeapGrowth(o.heapGrowthPercent ?? 20);
   const guard = new MemoryGuard(o.maxRssMB ?? 160);
   let overLimit = 0;
   let posted: Incident[] = [];

@@ -39,3 +39,19 @@ export class MemoryGuard {
     return true;
   }
 }
+
+/**
+ * Caps how far V8 grows the heap after each full collection, as a percentage of what was live
+ * (V8's own heuristic allows up to 4x when collections are cheap, which is what lets the resident
+ * size of a flood run to several times the live state). This only changes V8's pacing; it forces
+ * no collection. Returns false when the flag cannot be set. 0 leaves V8's default.
+ */
+export function limitHeapGrowth(percent: number): boolean {
+  if (!(percent > 0)) return false;
+  try {
+    v8.setFlagsFromString(`--heap-growing-percent=${Math.round(percent)}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
