@@ -39,7 +39,11 @@ const w = await startWatch({
   hep: ['udp://127.0.0.1:0'],
   db,
   logger: pino({ level: 'silent' }),
+  ...(process.env.HL_BENCH_MAX_RSS ? { maxRssMB: Number(process.env.HL_BENCH_MAX_RSS) } : {}),
 });
+const { monitorEventLoopDelay } = await import('node:perf_hooks');
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 const port = w.ports['hep udp://127.0.0.1:0'];
 const reader = new Database(db, { readonly: true });
 const rows = [];
@@ -78,7 +82,11 @@ for (const rate of rates) {
     )
     .get(`${tag}-%`);
   const kernelDrops = rcvbufErrors() - drops0;
+  const maxDelayMs = Math.round(loopDelay.max / 1e6);
+  loopDelay.reset();
   rows.push({
+    maxLoopDelayMs: maxDelayMs,
+    rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
     target: rate,
     sent: s.sent,
     received: got.d,

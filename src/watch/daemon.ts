@@ -91,7 +91,17 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     o.logger ??
     pino({ name: 'hardline-watch', level: o.logLevel ?? 'info' }, pino.destination({ dest: 2, sync: false }));
   const metrics = new WatchMetrics();
-  const store: WatchStore = new SqliteStore(o.db);
+  // SQLite writes run in a writer thread: packet listeners never wait for them (file tails still
+  // commit synchronously with their checkpoints)
+  let storeErrorsAsync = 0;
+  const store: WatchStore = new SqliteStore(o.db, {
+    writer: 'thread',
+    onAsyncError: (message) => {
+      metrics.drops.inc({ reason: 'store error' });
+      if (storeErrorsAsync++ < 20 || storeErrorsAsync % 1000 === 0)
+        logger.error({ err: message }, 'cannot commit to the store; events of a batch are lost');
+    },
+  });
   const jsonl = o.jsonl ? new JsonlSink(o.jsonl, o.jsonlEvents ?? false) : undefined;
   const hooks = (o.webhooks ?? []).map(
     (w) =>

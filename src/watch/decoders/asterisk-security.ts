@@ -5,6 +5,7 @@ import {
   normalizeTransport,
   parseHostPort,
   type SecurityEvent,
+  type Transport,
 } from '../event.js';
 import { parseEventTv } from '../time.js';
 
@@ -48,50 +49,63 @@ const closeQuote = (t: string, i: number) => t.indexOf('"', i);
 const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isAlnumDash = (c: number) => isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 45;
 
-/** The HEAD fields without a regular expression (same groups as HEAD, or undefined). */
-function head(t: string): [type: string, tv: string, service: string, account: string] | undefined {
+/** The HEAD fields read by head() (valid when it returns true). */
+const hd = { type: '', tv: '', service: '', account: '' };
+
+/** The HEAD fields without a regular expression (same groups as HEAD), into `hd`. */
+function head(t: string): boolean {
   // SecurityEvent="([A-Za-z]+)"
   let i = 15;
   let q = closeQuote(t, i);
-  if (q <= i) return undefined;
-  for (let k = i; k < q; k++) if (!isAlpha(t.charCodeAt(k))) return undefined;
-  const type = t.slice(i, q);
-  if (!t.startsWith(',EventTV="', q + 1)) return undefined;
-  i = q + 11;
-  q = closeQuote(t, i);
-  if (q < 0) return undefined;
-  const tv = t.slice(i, q);
-  if (!t.startsWith(',Severity="', q + 1)) return undefined;
+  if (q <= i) return false;
+  for (let k = i; k < q; k++) if (!isAlpha(t.charCodeAt(k))) return false;
+  const type = q;
+  if (!t.startsWith(',EventTV="', q + 1)) return false;
+  const tv0 = q + 11;
+  q = closeQuote(t, tv0);
+  if (q < 0) return false;
+  const tv1 = q;
+  if (!t.startsWith(',Severity="', q + 1)) return false;
   q = closeQuote(t, q + 12);
-  if (q < 0 || !t.startsWith(',Service="', q + 1)) return undefined;
-  i = q + 11;
-  q = closeQuote(t, i);
-  if (q < 0) return undefined;
-  for (let k = i; k < q; k++) if (!isAlnumDash(t.charCodeAt(k))) return undefined;
-  const service = t.slice(i, q);
-  if (!t.startsWith(',EventVersion="', q + 1)) return undefined;
+  if (q < 0 || !t.startsWith(',Service="', q + 1)) return false;
+  const sv0 = q + 11;
+  q = closeQuote(t, sv0);
+  if (q < 0) return false;
+  for (let k = sv0; k < q; k++) if (!isAlnumDash(t.charCodeAt(k))) return false;
+  const sv1 = q;
+  if (!t.startsWith(',EventVersion="', q + 1)) return false;
   q = closeQuote(t, q + 16);
-  if (q < 0 || !t.startsWith(',AccountID="', q + 1)) return undefined;
+  if (q < 0 || !t.startsWith(',AccountID="', q + 1)) return false;
   i = q + 13;
   q = closeQuote(t, i);
-  if (q < 0) return undefined;
-  return [type, tv, service, t.slice(i, q)];
+  if (q < 0) return false;
+  hd.type = t.slice(15, type);
+  hd.tv = t.slice(tv0, tv1);
+  hd.service = t.slice(sv0, sv1);
+  hd.account = t.slice(i, q);
+  return true;
 }
 
-interface AddressField {
-  remote: boolean;
-  transport: string;
-  addr: string;
-  port: string;
+/** One address field's text positions: transport [ts, te), address [as, ae), port [ps, pe). */
+class Field {
+  ts = 0;
+  te = 0;
+  as = 0;
+  ae = 0;
+  ps = 0;
+  pe = 0;
 }
+/** What addressFields() found: how many of each, and the first of each. */
+const af = { remotes: 0, locals: 0, remote: new Field(), local: new Field() };
 
-/** Every `,(Local|Remote)Address="IPV[46]/<transport>/<addr>/<port>"` (as ADDRESS finds them). */
-function addressFields(t: string): AddressField[] {
-  const out: AddressField[] = [];
+/** Every `,(Local|Remote)Address="IPV[46]/<transport>/<addr>/<port>"` (as ADDRESS finds them), into `af`. */
+function addressFields(t: string): void {
+  af.remotes = 0;
+  af.locals = 0;
   let from = 0;
   for (;;) {
     const a = t.indexOf('Address="IPV', from);
-    if (a < 0) return out;
+    if (a < 0) return;
     from = a + 1;
     let remote: boolean;
     if (a >= 7 && t.startsWith(',Remote', a - 7)) remote = true;
@@ -116,15 +130,40 @@ function addressFields(t: string): AddressField[] {
     const ps = i;
     while (i - ps < 6 && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
     if (i === ps || i - ps > 5 || t.charCodeAt(i) !== 34) continue;
-    out.push({ remote, transport: t.slice(ts, te), addr: t.slice(as, ae), port: t.slice(ps, i) });
+    const first = remote ? af.remotes++ === 0 : af.locals++ === 0;
+    if (first) {
+      const f = remote ? af.remote : af.local;
+      f.ts = ts;
+      f.te = te;
+      f.as = as;
+      f.ae = ae;
+      f.ps = ps;
+      f.pe = i;
+    }
     from = i + 1;
   }
 }
 
-function toEndpoint(f: AddressField): NetEndpoint | undefined {
-  const e = parseHostPort(f.addr, normalizeTransport(f.transport));
-  if (e) e.port = Number(f.port);
-  return e && e.port! <= 65535 ? e : undefined;
+/** The transport name at t[s..e) (`UDP` -> udp), without making a string for the usual ones. */
+function transportAt(t: string, s: number, e: number): Transport | undefined {
+  if (e - s === 3) {
+    const a = t.charCodeAt(s) | 32;
+    const b = t.charCodeAt(s + 1) | 32;
+    const c = t.charCodeAt(s + 2) | 32;
+    if (a === 117 && b === 100 && c === 112) return 'udp';
+    if (a === 116 && b === 99 && c === 112) return 'tcp';
+    if (a === 116 && b === 108 && c === 115) return 'tls';
+  }
+  return normalizeTransport(t.slice(s, e));
+}
+
+function toEndpoint(t: string, f: Field): NetEndpoint | undefined {
+  let port = 0;
+  for (let i = f.ps; i < f.pe; i++) port = port * 10 + (t.charCodeAt(i) - 48);
+  if (port > 65535) return undefined;
+  const e = parseHostPort(t.slice(f.as, f.ae), transportAt(t, f.ts, f.te));
+  if (e) e.port = port;
+  return e;
 }
 
 export default defineDecoder({
@@ -144,9 +183,12 @@ export default defineDecoder({
     let tvText: string | undefined;
     let service: string | undefined;
     let account: string | undefined;
-    const hd = head(rest);
-    if (hd) [type, tvText, service, account] = hd;
-    else {
+    if (head(rest)) {
+      type = hd.type;
+      tvText = hd.tv;
+      service = hd.service;
+      account = hd.account;
+    } else {
       const typeM = TYPE.exec(rest);
       if (!typeM) return miss('security event without a SecurityEvent type');
       type = typeM[1]!;
@@ -157,21 +199,9 @@ export default defineDecoder({
     const time = (tvText && parseEventTv(tvText)) || h.time();
     let kind: EventKind = KIND[type] ?? 'request';
     if (service === 'AMI' && kind === 'auth-failure') kind = 'ami-auth-failure';
-    const fields = addressFields(rest);
-    let remote: AddressField | undefined;
-    let remotes = 0;
-    let local: AddressField | undefined;
-    let locals = 0;
-    for (const f of fields) {
-      if (f.remote) {
-        remote ??= f;
-        remotes++;
-      } else {
-        local ??= f;
-        locals++;
-      }
-    }
-    if (!remote) return miss(`${type}: no RemoteAddress="IPV4|IPV6/<transport>/<addr>/<port>" field`);
+    addressFields(rest);
+    const remotes = af.remotes;
+    if (remotes === 0) return miss(`${type}: no RemoteAddress="IPV4|IPV6/<transport>/<addr>/<port>" field`);
     const method = rest.includes(',RequestType="') ? REQTYPE.exec(rest)?.[1] : undefined;
     const e: Omit<SecurityEvent, 'evidence' | 'time'> & { time: number } = { kind, time, reason: type };
     if (service) e.service = service;
@@ -181,12 +211,12 @@ export default defineDecoder({
     if (remotes > 1) {
       ev.sourceIssue = `${remotes} RemoteAddress fields in one line (log injection attempt?); source not trusted`;
     } else {
-      const src = toEndpoint(remote);
+      const src = toEndpoint(rest, af.remote);
       if (src) ev.source = src;
-      else ev.sourceIssue = `RemoteAddress ${remote.addr} is not an IP address`;
+      else ev.sourceIssue = `RemoteAddress ${rest.slice(af.remote.as, af.remote.ae)} is not an IP address`;
     }
-    if (locals === 1) {
-      const l = toEndpoint(local!);
+    if (af.locals === 1) {
+      const l = toEndpoint(rest, af.local);
       if (l) ev.local = l;
     }
     return events(ev);
