@@ -2,7 +2,9 @@
 # hardline network-namespace lab.
 #
 #   lab/lab.sh up   ID weak|hardened DIR   create namespaces, start Kamailio and the inside UAS
+#                                          (LAB_HEP=sip:ADDR:PORT: Kamailio mirrors SIP as HEP v3 there)
 #   lab/lab.sh down ID DIR                 stop everything and delete the namespaces (idempotent)
+#   lab/lab.sh mpath                       print the Kamailio module folder the lab will use
 #
 # Topology (addresses exist only inside this run's namespaces; ID makes names unique per run):
 #   hlo-ID "outside" 198.18.1.2 --veth-- 198.18.1.1 hls-ID "sip" (Kamailio) 198.18.2.1 --veth-- 198.18.2.2 hli-ID "inside" (sipp UAS)
@@ -10,6 +12,23 @@
 # Needs root, iproute2, kamailio (+ kamailio-tls-modules), sip-tester (sipp), openssl.
 set -euo pipefail
 cmd=${1:-}; id=${2:-}
+
+# Kamailio's module folder depends on the architecture (Debian multiarch:
+# /usr/lib/<triplet>/kamailio/modules) and on how it was installed. LAB_KAMAILIO_MODULES
+# overrides; else the folder holding the installed package's tm.so; else the usual places.
+kamailio_modules() {
+  local d tm
+  if [[ -n "${LAB_KAMAILIO_MODULES:-}" ]]; then echo "$LAB_KAMAILIO_MODULES"; return; fi
+  tm=$(dpkg -L kamailio 2>/dev/null | grep -m1 '/kamailio/modules/tm\.so$' || true)
+  if [[ -n "$tm" && -f "$tm" ]]; then dirname "$tm"; return; fi
+  for d in "/usr/lib/$(gcc -dumpmachine 2>/dev/null || echo "$(uname -m)-linux-gnu")/kamailio/modules" \
+           /usr/lib/*/kamailio/modules /usr/lib64/kamailio/modules /usr/lib/kamailio/modules \
+           /usr/local/lib64/kamailio/modules /usr/local/lib/kamailio/modules; do
+    if [[ -f "$d/tm.so" ]]; then echo "$d"; return; fi
+  done
+  return 1
+}
+if [[ "$cmd" == mpath ]]; then kamailio_modules || { echo "lab: Kamailio modules (tm.so) not found" >&2; exit 3; }; exit 0; fi
 [[ -n "$cmd" && -n "$id" && "$id" =~ ^[a-z0-9]{1,8}$ ]] || { echo "usage: $0 up|down ID(1-8 [a-z0-9]) [profile] DIR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 out="hlo-$id"; sip="hls-$id"; in="hli-$id"
@@ -53,13 +72,24 @@ ip -n "$out" link set "vo$id" up; ip -n "$sip" link set "vs$id" up; ip -n "$sip"
 ip -n "$out" route add default via 198.18.1.1
 ip -n "$in" route add default via 198.18.2.1
 
-args=(-f "$here/kamailio/$profile.cfg" -DD -E -m 48 -M 8 -Y "$dir")
+mpath=$(kamailio_modules) || { echo "lab: Kamailio modules (tm.so) not found; set LAB_KAMAILIO_MODULES" >&2; exit 3; }
+if [[ "$profile" == hardened && ! -f "$mpath/tls.so" ]]; then
+  echo "lab: $mpath/tls.so missing (install kamailio-tls-modules)" >&2; exit 3
+fi
+args=(-f "$here/kamailio/$profile.cfg" -L "$mpath" -DD -E -m 48 -M 8 -Y "$dir")
 if [[ "$profile" == hardened ]]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=sip.lab.test" \
     -addext "subjectAltName=DNS:sip.lab.test,IP:198.18.1.1" \
     -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
   pw=${LAB_PW:?LAB_PW (the lab test account password) must be set}
   args+=(-A "LAB_PW=\"$pw\"" -A "LAB_TLS_CERT=\"$dir/cert.pem\"" -A "LAB_TLS_KEY=\"$dir/key.pem\"")
+fi
+# the test account password: hardened (1000-1002) and weak (2000, the only account with auth)
+[[ -n "${LAB_PW:-}" && "$profile" == weak ]] && args+=(-A "LAB_PW=\"$LAB_PW\"")
+# Optional HEP mirror (siptrace) to a collector inside the sip namespace: LAB_HEP=sip:ADDR:PORT
+if [[ -n "${LAB_HEP:-}" ]]; then
+  [[ "$LAB_HEP" =~ ^sip:[0-9.]+:[0-9]+$ ]] || { echo "lab: LAB_HEP must look like sip:198.18.2.1:9060" >&2; exit 2; }
+  args+=(-A "LAB_HEP=\"$LAB_HEP\"")
 fi
 ip netns exec "$sip" kamailio "${args[@]}" >"$dir/kamailio.log" 2>&1 &
 echo $! >"$dir/kamailio.pid"

@@ -53,6 +53,7 @@ const KAM_EXPECTED = [
   'KAM-DB-001 high kamailio/kamailio.cfg:11 kamailio:db/kamailio@localhost',
   'HL-TLS-001 high kamailio/tls.cfg:4 kamailio:tls/server:default',
   'KAM-TLS-002 medium kamailio/tls.cfg:12 kamailio:tls/client:default',
+  'HL-POL-003 medium hardline.yaml:28 policy:firewall/egress',
 ];
 
 describe('bundled example: examples/freeswitch (FusionPBX-style)', () => {

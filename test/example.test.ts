@@ -81,6 +81,7 @@ const EXPECTED = [
   'AST-SRTP-002 high asterisk/pjsip.conf:44 pjsip:endpoint/109',
   'AST-SRTP-003 high asterisk/pjsip.conf:143 pjsip:endpoint/109',
   'AST-TLS-001 high asterisk/pjsip.conf:26 pjsip:transport/transport-tls',
+  'HL-POL-003 medium hardline.yaml:28 policy:firewall/egress',
   'AST-RTP-001 low asterisk/rtp.conf:2 rtp:range',
   'AST-LOG-001 medium asterisk/logger.conf:4 logger:security',
   'HL-POL-001 medium hardline.yaml:58 exception/AST-RTP-001/rtp:range',

@@ -6,13 +6,14 @@ import {
   type PbxKind,
   type PolicyPath,
   type RawFinding,
+  type ReportInput,
   type RuleContext,
 } from '../core/rule.js';
 import { atLeast, severityRank } from '../core/severity.js';
 import { compareSpans, type Span } from '../core/span.js';
 import { STEPS } from '../core/steps.js';
 import type { CommonSource, CommonView } from '../pbx/common.js';
-import { type LoadedModel, loadModel } from '../pbx/index.js';
+import { loadModel } from '../pbx/index.js';
 import type { LoadedPolicy } from '../policy/loader.js';
 import { type AnyRule, loadRules } from '../rules/index.js';
 import type { PolicyModel } from '../rules/policy/model.js';
@@ -75,7 +76,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const now = opts.now ?? new Date();
   const all = await loadRules();
   const selected = opts.only ? all.filter((r) => opts.only!.includes(r.id)) : all;
-  const raw: { source: AuditSource; model: LoadedModel; finding: RawFinding }[] = [];
+  const raw: { source: AuditSource; finding: RawFinding }[] = [];
   const diagnostics: AuditResult['diagnostics'] = [];
   const sources: SourceSummary[] = [];
   const ranOnDefaults = new Map<string, PolicyNote>();
@@ -129,31 +130,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       const ctx: RuleContext = {
         policy: opts.policy.policy,
         policySets,
-        report(r) {
-          const message = formatMessage(
-            rule.messages[r.messageId] ?? missingMessage(rule.id, r.messageId),
-            r.data,
-          );
-          raw.push({
-            source,
-            model,
-            finding: {
-              ...r,
-              rule,
-              message,
-              // Only file/line/column are copied: a span object must never carry a value into a report.
-              ...(r.at ? { at: cleanSpan(r.at, rel) } : {}),
-              ...(r.related ? { related: r.related.map((s) => cleanSpan(s, rel)) } : {}),
-              ...(r.evidence
-                ? {
-                    evidence: r.evidence.map((e) =>
-                      typeof e === 'string' ? e : e.at ? `${rel(e.at.file)}:${e.at.line}  ${e.text}` : e.text,
-                    ),
-                  }
-                : {}),
-            },
-          });
-        },
+        report: (r) => raw.push({ source, finding: toRaw(rule, r, rel) }),
       };
       try {
         rule.check(isCommon ? commonView : model, ctx);
@@ -183,6 +160,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       file: policyFile ?? 'hardline.yaml',
       now,
       exceptions: applied.usage,
+      lineOf: (p) => opts.policy.lineOf?.(p),
     };
     for (const rule of selected) {
       if (rule.pbx !== 'any' || !rule.id.startsWith('HL-POL-')) continue;
@@ -190,13 +168,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       rule.check(pm, {
         policy: opts.policy.policy,
         policySets,
-        report(r) {
-          const message = formatMessage(
-            rule.messages[r.messageId] ?? missingMessage(rule.id, r.messageId),
-            r.data,
-          );
-          findings.push(toFinding({ ...r, rule, message }, 'policy'));
-        },
+        report: (r) =>
+          findings.push(
+            toFinding(
+              toRaw(rule, r, (f) => f),
+              'policy',
+            ),
+          ),
       });
     }
   }
@@ -215,6 +193,25 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     ranOnDefaults: [...ranOnDefaults.values()],
     skipped: [...skipped.values()],
     rules: all,
+  };
+}
+
+/** What a rule reported, as a raw finding: message filled in, paths made relative to the report. */
+function toRaw(rule: AnyRule, r: ReportInput, rel: (file: string) => string): RawFinding {
+  return {
+    ...r,
+    rule,
+    message: formatMessage(rule.messages[r.messageId] ?? missingMessage(rule.id, r.messageId), r.data),
+    // Only file/line/column are copied: a span object must never carry a value into a report.
+    ...(r.at ? { at: cleanSpan(r.at, rel) } : {}),
+    ...(r.related ? { related: r.related.map((x) => cleanSpan(x, rel)) } : {}),
+    ...(r.evidence
+      ? {
+          evidence: r.evidence.map((e) =>
+            typeof e === 'string' ? e : e.at ? `${rel(e.at.file)}:${e.at.line}  ${e.text}` : e.text,
+          ),
+        }
+      : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export interface AuditCliOptions {
   pbx?: PbxKind | 'auto';
   baseline?: string;
   failOnNew?: boolean;
+  full?: boolean;
 }
 
 /** `hardline audit`: returns the process exit code. */
@@ -44,6 +45,7 @@ export async function auditCommand(pathArg: string | undefined, o: AuditCliOptio
   const text = render(o.format, report, {
     color: !o.output && o.format === 'text' && wantColor(process.stdout),
     absRoot: target.reportRoot,
+    full: o.full ?? false,
   });
   if (o.output) {
     try {

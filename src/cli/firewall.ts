@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { HardlineError } from '../core/errors.js';
 import { applyWithRollback, confirmPending } from '../enforce/apply.js';
 import { DRIFT_RULES, diffTables } from '../enforce/drift.js';
+import { resolveEgressHosts } from '../enforce/egress.js';
 import { createBanManager, loadEnforcePolicy, nftExecutor } from '../enforce/index.js';
 import { createLogger } from '../enforce/log.js';
 import { renderJson, renderText } from '../enforce/nft.js';
@@ -57,6 +58,7 @@ export async function firewallCommand(o: FirewallCliOptions): Promise<number> {
   const policy = loaded.policy;
   const started = Date.now();
   const resolved = await resolveTrunkHosts(policy);
+  const egressResolved = await resolveEgressHosts(policy);
   const display = path.relative(process.cwd(), loaded.file!) || loaded.file!;
   const header = (g: ReturnType<typeof generateRuleset>) => [
     `hardline ${VERSION}: nftables ruleset for ${policy.site ?? display} (policy ${display})`,
@@ -69,7 +71,7 @@ export async function firewallCommand(o: FirewallCliOptions): Promise<number> {
   if (o.check) {
     if (format === 'nft')
       throw new HardlineError('HL_ERR_USAGE', '--check reports in text, json, sarif or html');
-    const g = generateRuleset(policy, { resolved });
+    const g = generateRuleset(policy, { resolved, egressResolved });
     const exec = nftExecutor(o.netns);
     const expected = await exec.canonicalize(renderText(g.table), policy.firewall.table);
     const live = await exec.listTable(policy.firewall.table);
@@ -110,7 +112,7 @@ export async function firewallCommand(o: FirewallCliOptions): Promise<number> {
     throw new HardlineError('HL_ERR_USAGE', `--format ${format} is for --check; the ruleset is nft or json`);
 
   if (!o.apply) {
-    const g = generateRuleset(policy, { resolved });
+    const g = generateRuleset(policy, { resolved, egressResolved });
     for (const w of g.warnings) process.stderr.write(`warning: ${w}\n`);
     write(
       o,
@@ -124,7 +126,7 @@ export async function firewallCommand(o: FirewallCliOptions): Promise<number> {
   const logger = createLogger();
   const exec = nftExecutor(o.netns);
   const { manager } = await createBanManager({ policy, executor: exec, logger });
-  const g = generateRuleset(policy, { resolved, bans: manager.active() });
+  const g = generateRuleset(policy, { resolved, egressResolved, bans: manager.active() });
   for (const w of g.warnings) process.stderr.write(`warning: ${w}\n`);
   if (g.blockers.length && !o.force)
     throw new HardlineError(

@@ -5,9 +5,11 @@ import { FORMATS } from '../report/index.js';
 import { VERSION } from '../report/json.js';
 import { auditCommand } from './audit.js';
 import { banCommand } from './ban.js';
+import { exceptionCommand } from './exception.js';
 import { FIREWALL_FORMATS, firewallCommand } from './firewall.js';
 import { initCommand } from './init.js';
 import { probeCommand } from './probe.js';
+import { reviewCommand } from './review.js';
 import { rulesCommand } from './rules.js';
 import { sipParseCommand } from './sip.js';
 import { registerWatchCommands } from './watch-commands.js';
@@ -54,6 +56,10 @@ export function buildProgram(): Command {
     })
     .option('--baseline <file>', 'compare with a previous JSON report: new, fixed and unchanged findings')
     .option('--fail-on-new', 'with --baseline, --fail-on only counts findings that are new')
+    .option(
+      '--full',
+      'text report: list every finding (repeated low/info findings are summarised by default)',
+    )
     .action(async (p, o) => {
       process.exitCode = await auditCommand(p, o);
     });
@@ -142,6 +148,13 @@ export function buildProgram(): Command {
     )
     .option('--check <ids>', 'only run these checks (comma-separated, repeatable)', collect)
     .option('--bind <address>', 'local address to send from')
+    .option(
+      '--verify-logging',
+      'send a few failing REGISTERs/INVITEs with a unique marker and check that watch recorded each (PRB-LOG-001; needs --watch-db)',
+    )
+    .option('--watch-db <file>', 'the watch store to check (the SQLite file hardline watch --db writes)')
+    .option('--verify-attempts <n>', 'failing requests per endpoint for --verify-logging (1-10, default 3)')
+    .option('--verify-wait <seconds>', 'how long each may take to reach the store (1-120, default 10)')
     .action(async (o) => {
       process.exitCode = await probeCommand(o);
     });
@@ -159,6 +172,107 @@ export function buildProgram(): Command {
       process.exitCode = await sipParseCommand(file, o);
     });
   registerWatchCommands(program);
+
+  // hardline review, hardline exception (issue 8)
+  program
+    .command('review')
+    .description(
+      'the periodic review: audit, probe and watch results against the last accepted review, the plan, exceptions, time, versions',
+    )
+    .argument('[path]', 'folder with hardline.yaml (or a PBX configuration folder), as for audit', '.')
+    .option('-p, --policy <file>', 'site policy (default: hardline.yaml in PATH)')
+    .option('--audit <file>', 'use this audit JSON report instead of auditing PATH now')
+    .option('--probe <file>', 'a probe JSON report (hardline probe --format json)')
+    .option('--run-probe', "run hardline probe now against the policy's endpoints (sends traffic)")
+    .option('--watch <file>', 'a watch snapshot (JSON, see docs/review.md)')
+    .option(
+      '--watch-db <file>',
+      'the live watch store (the SQLite file hardline watch --db writes), read-only',
+    )
+    .option('--state-dir <dir>', 'accepted reviews (default: hardline-reviews beside hardline.yaml)')
+    .option('--no-host', 'do not read this host (time sync, asterisk -V): the review runs elsewhere')
+    .addOption(
+      new Option('-f, --format <format>', 'review format')
+        .choices(['text', 'markdown', 'html', 'json'] as const)
+        .default('text' as const),
+    )
+    .option('-o, --output <file>', 'write the review to a file instead of stdout')
+    .option('--accept', 'record this review as the baseline of the next one (needs --by)')
+    .option('--by <name>', 'who reviewed and accepts it')
+    .option('--note <text>', 'a note kept with the accepted review')
+    .addOption(
+      new Option('--pbx <kind>', 'PBX kind of PATH (auto: detect from marker files)')
+        .choices(['auto', 'asterisk', 'freeswitch', 'kamailio'] as const)
+        .default('auto' as const),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 if an open finding is at or above this severity')
+        .choices([...SEVERITIES, 'none'] as const)
+        .default('none' as const),
+    )
+    .option('--now <iso-date>', 'review as of this time (exception expiry, advisory age)')
+    .action(async (p, o) => {
+      process.exitCode = await reviewCommand(p, o);
+    });
+
+  const exception = program
+    .command('exception')
+    .description(
+      'break-glass exceptions in hardline.yaml: add (approver and expiry required), list, expire, remove',
+    );
+  const POLICY_OPT = [
+    '-p, --policy <file>',
+    'site policy to edit in place (default: ./hardline.yaml)',
+  ] as const;
+  const NOW_OPT = ['--now <iso-date>', 'act as of this time'] as const;
+  exception
+    .command('add')
+    .description('add an exception; refused without --approver and --expires')
+    .option('--rule <id>', 'rule or check id, e.g. AST-SRTP-001')
+    .option('--target <target>', 'the finding target (JSON report "target"; * matches any text)')
+    .option('--source <name>', 'only for this PBX or probe source')
+    .option('--reason <text>', 'why the finding is accepted for now')
+    .option('--approver <name>', 'who approves it')
+    .option('--expires <when>', '4h, 2d, 1w or a date such as 2026-12-31 (end of that day, UTC)')
+    .option('--replace', 'replace an existing exception for the same rule, target and source (renewal)')
+    .option('--force', 'accept an unknown rule id, a bare * target or an expiry beyond a year')
+    .option('--dry-run', 'show what would be written; change nothing')
+    .option(...POLICY_OPT)
+    .option(...NOW_OPT)
+    .action(async (o) => {
+      process.exitCode = await exceptionCommand('add', undefined, o);
+    });
+  exception
+    .command('list')
+    .description('list the exceptions with their ids, state and expiry')
+    .addOption(
+      new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
+    )
+    .option(...POLICY_OPT)
+    .option(...NOW_OPT)
+    .action(async (o) => {
+      process.exitCode = await exceptionCommand('list', undefined, o);
+    });
+  exception
+    .command('expire')
+    .description('end an exception now (it stays in the file, reported as HL-POL-001, until removed)')
+    .argument('<id>', 'the id from hardline exception list, or #N')
+    .option('--dry-run', 'change nothing')
+    .option(...POLICY_OPT)
+    .option(...NOW_OPT)
+    .action(async (id, o) => {
+      process.exitCode = await exceptionCommand('expire', id, o);
+    });
+  exception
+    .command('remove')
+    .description('delete an exception from the policy')
+    .argument('<id>', 'the id from hardline exception list, or #N')
+    .option('--dry-run', 'change nothing')
+    .option(...POLICY_OPT)
+    .option(...NOW_OPT)
+    .action(async (id, o) => {
+      process.exitCode = await exceptionCommand('remove', id, o);
+    });
 
   return program;
 }

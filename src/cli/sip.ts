@@ -10,6 +10,11 @@ import { redactAuth } from '../sip/serialize.js';
 import { formatUri, parseUri, type Uri } from '../sip/uri.js';
 
 const AUTH = new Set(['authorization', 'proxy-authorization']);
+
+/** `sip:user:password@host` -> `sip:user:<redacted>@host` anywhere in a text (URIs in headers). */
+export function redactUriPasswords(text: string): string {
+  return text.replace(/\b(sips?:[^:@;?<>"\s]*):([^@;?<>"\s]*)@/gi, '$1:<redacted>@');
+}
 const NAME_ADDR = new Set([
   'from',
   'to',
@@ -40,7 +45,9 @@ function nameAddrJson(n: NameAddr): unknown {
     displayName: n.displayName ?? null,
     uri: uriJson(n.uri),
     ...(n.uriError ? { uriError: n.uriError } : {}),
-    params: n.params,
+    params: Object.fromEntries(
+      Object.entries(n.params).map(([k, v]) => [k, typeof v === 'string' ? redactUriPasswords(v) : v]),
+    ),
   };
 }
 
@@ -89,7 +96,7 @@ export function describeMessage(buf: Buffer): SipParseJson {
   if (!r.ok) return { ok: false, bytes: buf.length, error: { ...r.error, ...lineCol(buf, r.error.offset) } };
   const m = r.message;
   const headers = m.headers.map((h) => {
-    const value = AUTH.has(h.name) ? redactAuth(h.value) : h.value;
+    const value = AUTH.has(h.name) ? redactAuth(h.value) : redactUriPasswords(h.value);
     const parts = LIST_SPLIT.has(h.name) ? splitList(h.value) : [h.value];
     const s = AUTH.has(h.name)
       ? undefined
@@ -120,7 +127,10 @@ export function describeMessage(buf: Buffer): SipParseJson {
     message: {
       kind: m.kind,
       ...(m.kind === 'request'
-        ? { method: m.method, requestUri: ru?.ok ? uriJson(ru.uri) : { text: m.uri, error: ru?.error } }
+        ? {
+            method: m.method,
+            requestUri: ru?.ok ? uriJson(ru.uri) : { text: redactUriPasswords(m.uri), error: ru?.error },
+          }
         : { status: m.status, reason: m.reason }),
       version: m.version,
       headers,

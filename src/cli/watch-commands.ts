@@ -23,6 +23,18 @@ export function registerWatchCommands(program: Command): void {
       [] as string[],
     )
     .option('--hep-key <key>', 'require this HEP auth key (chunk 14)')
+    .option(
+      '--pcap <file>',
+      'import a capture file once (pcap/pcapng: SIP over UDP/TCP, HEP on the wire; repeatable); alone, watch exits when done',
+      many,
+      [] as string[],
+    )
+    .option(
+      '--pbx-address <addr>',
+      "the PBX's own address, IP or IP:PORT (repeatable): tells which side of captured SIP is the PBX",
+      many,
+      [] as string[],
+    )
     .option('--db <file>', 'SQLite store: events, incidents, inventory, checkpoints', 'hardline-watch.db')
     .option(
       '--from-start',
@@ -42,6 +54,16 @@ export function registerWatchCommands(program: Command): void {
       'serve Prometheus metrics on http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)',
     )
     .option('--pbx <name>', 'PBX name to stamp on events')
+    .option(
+      '--web [host:port]',
+      'serve the dashboard (default web.listen from the policy, 127.0.0.1:8090); needs the access token',
+    )
+    .option(
+      '--ban',
+      "hand ban decisions to the ban manager (policy firewall.mode: detect says 'would ban', enforce bans)",
+    )
+    .option('--state-dir <dir>', 'state folder: bans, dashboard token hash (default: firewall.state_dir)')
+    .option('--netns <name>', 'with --ban: act on nftables inside this network namespace (labs, tests)')
     .option(
       '--max-rss <MB>',
       'resident memory target: a full garbage collection runs above it (0: off)',
@@ -77,8 +99,20 @@ export function registerWatchCommands(program: Command): void {
     .description(
       'replay old logs through the same decoders and detectors; show incidents and who would be banned',
     )
-    .argument('<log...>', 'log files (merged in event-time order)')
+    .argument('[log...]', 'log files (merged in event-time order)')
     .option('-p, --policy <file>', 'site policy')
+    .option(
+      '--pcap <file>',
+      'capture files (pcap/pcapng) replayed with the logs (repeatable)',
+      many,
+      [] as string[],
+    )
+    .option(
+      '--pbx-address <addr>',
+      "the PBX's own address, IP or IP:PORT (repeatable): tells which side of captured SIP is the PBX",
+      many,
+      [] as string[],
+    )
     .addOption(
       new Option('-f, --format <format>').choices(['text', 'json'] as const).default('text' as const),
     )

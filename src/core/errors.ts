@@ -15,6 +15,7 @@ export type ErrorCode =
   // watch
   | 'HL_ERR_STORE'
   | 'HL_ERR_SOURCE'
+  | 'HL_ERR_PCAP'
   // audit
   | 'HL_ERR_BASELINE'
   // probe
@@ -26,7 +27,17 @@ export type ErrorCode =
   | 'HL_ERR_FIREWALL_UNSAFE'
   | 'HL_ERR_FIREWALL_MISSING'
   | 'HL_ERR_FIREWALL_CONFIRM'
-  | 'HL_ERR_BAN_STATE';
+  | 'HL_ERR_BAN_STATE'
+  // review (issue 8)
+  | 'HL_ERR_REVIEW_INPUT'
+  | 'HL_ERR_REVIEW_STATE'
+  | 'HL_ERR_WATCH_DATA'
+  | 'HL_ERR_ADVISORIES'
+
+  // dashboard and alert channels (issue 9)
+  | 'HL_ERR_WEB'
+  | 'HL_ERR_WEB_UNSAFE'
+  | 'HL_ERR_ALERT';
 
 export interface ErrorDetail {
   file?: string;

@@ -15,6 +15,12 @@ export interface Incident {
   /** Seconds the detector suggests; the escalation ladder may make it longer. */
   suggestedDuration?: number;
   incidentId?: string;
+  /**
+   * Set when the detector already spared the source (a trunk, a trusted network, or a source that
+   * authenticated recently): the manager bans nothing and logs the refusal, so "why was X not
+   * banned?" has an answer in the log and the ban history.
+   */
+  spared?: { why: 'trunk' | 'trusted-network' | 'authenticated'; name?: string };
 }
 
 export interface BanPlan {
@@ -33,7 +39,7 @@ export type BanDecision =
   | {
       action: 'refused';
       address: string;
-      reason: 'allowlisted' | 'invalid-address' | 'set-full';
+      reason: 'allowlisted' | 'authenticated' | 'invalid-address' | 'set-full';
       detail: string;
     };
 
@@ -193,7 +199,10 @@ export class BanManager {
       this.prune(s);
       const p = this.plan(s, ip, req.durationSec, req.suggestedSec);
       if ('action' in p) return p;
-      this.log.info({ event: 'ban_dry_run', ...p, ...context }, `would ban ${address} for ${p.durationSec}s`);
+      this.log.info(
+        { event: 'ban_dry_run', ...p, ...context },
+        `would ban ${address} for ${p.durationSec}s (${req.origin === 'incident' ? 'firewall.mode: detect' : 'dry run'})`,
+      );
       return { action: 'dry-run', ...p };
     }
     return this.store.withLock(async () => {
@@ -259,8 +268,13 @@ export class BanManager {
     }
   }
 
-  /** The entry point for watch: in detect mode it only says what it would have done. */
-  onIncident(inc: Incident): Promise<BanDecision> {
+  /**
+   * The entry point for watch: in detect mode it only says what it would have done. An incident
+   * the detector spared is refused here, logged like every other refusal; the allowlist is
+   * checked again in code for everything else.
+   */
+  async onIncident(inc: Incident): Promise<BanDecision> {
+    if (inc.spared) return this.refuseSpared(inc, inc.spared);
     return this.ban({
       address: inc.source,
       reason: inc.reason,
@@ -269,6 +283,30 @@ export class BanManager {
       ...(inc.incidentId ? { incidentId: inc.incidentId } : {}),
       dryRun: this.mode === 'detect',
     });
+  }
+
+  private refuseSpared(inc: Incident, spared: NonNullable<Incident['spared']>): BanDecision {
+    const ip = parseIp(inc.source);
+    const address = ip ? ip.toString() : inc.source;
+    const reason = spared.why === 'authenticated' ? 'authenticated' : 'allowlisted';
+    const detail =
+      spared.why === 'authenticated'
+        ? 'this source authenticated successfully within detection.spare_authenticated (shared NAT?)'
+        : `${spared.why === 'trunk' ? 'trunk' : 'trusted network'}${spared.name ? ` ${spared.name}` : ''}`;
+    this.log.warn(
+      {
+        event: 'ban_refused',
+        address,
+        reason,
+        detail,
+        origin: 'incident',
+        banReason: inc.reason,
+        mode: this.mode,
+        ...(inc.incidentId ? { incidentId: inc.incidentId } : {}),
+      },
+      `refused to ban ${address}: ${reason === 'allowlisted' ? `allowlisted as ${detail}` : detail}`,
+    );
+    return { action: 'refused', address, reason, detail };
   }
 
   /** Lifts a ban (state and nft set). The offence count stays, so a relapse escalates. */
@@ -317,6 +355,18 @@ export class BanManager {
       .sort((a, b) => a.until.localeCompare(b.until));
     const liveOnly = [...live.values()].filter((e) => !s.bans.some((b) => b.address === e.value));
     return { bans, tableLoaded, liveOnly };
+  }
+
+  /**
+   * Whether the sets this manager writes (`ban4`/`ban6` in table inet `firewall.table`) exist
+   * where its executor acts (the host, or the namespace of --netns): the table
+   * `hardline firewall --apply` loaded from the same policy.
+   */
+  async tableStatus(): Promise<{ loaded: boolean; missing: string[] }> {
+    const missing: string[] = [];
+    for (const set of ['ban4', 'ban6'])
+      if ((await this.exec.listElements(this.table, set)) === undefined) missing.push(set);
+    return { loaded: missing.length === 0, missing };
   }
 
   /** Active bans with remaining seconds (for carrying them into a newly applied table). */

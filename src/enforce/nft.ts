@@ -14,6 +14,7 @@ export type Expr =
   | { kind: 'iif'; name: string }
   | { kind: 'iifname'; op: '==' | '!='; names: string[] }
   | { kind: 'saddr'; family: Family; op: '==' | '!='; set: string }
+  | { kind: 'daddr'; family: Family; op: '==' | '!='; set: string }
   | { kind: 'dport'; proto: L4; ports: PortValue }
   | { kind: 'icmpv6-nd' }
   | { kind: 'ctstate'; states: ('established' | 'related' | 'new' | 'invalid')[] }
@@ -25,10 +26,14 @@ export type Expr =
       per: 'second' | 'minute';
       burst: number;
     }
+  /** Matches while under the rate (a statement without verdict; e.g. before `log`). */
+  | { kind: 'limit'; rate: number; per: 'second' | 'minute'; burst: number }
+  | { kind: 'log'; prefix: string }
   | { kind: 'counter' }
   | { kind: 'accept' }
   | { kind: 'drop' }
-  | { kind: 'goto'; chain: string };
+  | { kind: 'goto'; chain: string }
+  | { kind: 'jump'; chain: string };
 
 export interface NftRule {
   comment?: string;
@@ -55,7 +60,7 @@ export interface NftSet {
 
 export interface NftChain {
   name: string;
-  base?: { hook: 'input'; priority: number; policy: 'accept' | 'drop' };
+  base?: { hook: 'input' | 'forward'; priority: number; policy: 'accept' | 'drop' };
   rules: NftRule[];
 }
 
@@ -80,8 +85,14 @@ function exprText(e: Expr): string {
       return `iifname ${e.op === '!=' ? '!= ' : ''}{ ${e.names.map((n) => `"${n}"`).join(', ')} }`;
     case 'saddr':
       return `${e.family} saddr ${e.op === '!=' ? '!= ' : ''}@${e.set}`;
+    case 'daddr':
+      return `${e.family} daddr ${e.op === '!=' ? '!= ' : ''}@${e.set}`;
     case 'dport':
       return `${e.proto} dport ${portText(e.ports)}`;
+    case 'limit':
+      return `limit rate ${e.rate}/${e.per} burst ${e.burst} packets`;
+    case 'log':
+      return `log prefix "${e.prefix}"`;
     case 'icmpv6-nd':
       return 'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }';
     case 'ctstate':
@@ -96,6 +107,8 @@ function exprText(e: Expr): string {
       return 'drop';
     case 'goto':
       return `goto ${e.chain}`;
+    case 'jump':
+      return `jump ${e.chain}`;
   }
 }
 
@@ -198,9 +211,14 @@ function exprJson(e: Expr): Json {
         },
       };
     case 'saddr':
+    case 'daddr':
       return {
-        match: { op: e.op, left: { payload: { protocol: e.family, field: 'saddr' } }, right: `@${e.set}` },
+        match: { op: e.op, left: { payload: { protocol: e.family, field: e.kind } }, right: `@${e.set}` },
       };
+    case 'limit':
+      return { limit: { rate: e.rate, burst: e.burst, per: e.per } };
+    case 'log':
+      return { log: { prefix: e.prefix } };
     case 'dport':
       return {
         match: {
@@ -236,6 +254,8 @@ function exprJson(e: Expr): Json {
       return { drop: null };
     case 'goto':
       return { goto: { target: e.chain } };
+    case 'jump':
+      return { jump: { target: e.chain } };
   }
 }
 

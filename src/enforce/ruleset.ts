@@ -1,7 +1,9 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { type Cidr, isHostname, parseCidr } from '../net/address.js';
+import { isHostname, parseCidr } from '../net/address.js';
 import type { Policy } from '../policy/schema.js';
-import type { Expr, L4, NftChain, NftRule, NftSet, NftSetElement, NftTable, PortValue } from './nft.js';
+import { generateEgress } from './egress.js';
+import type { L4, NftChain, NftRule, NftSet, NftSetElement, NftTable } from './nft.js';
+import { intervalSet, portsOf, r, split, type Tagged } from './sets.js';
 
 /** Port a SIP transport listens on when the policy's endpoint gives none. */
 export const DEFAULT_SIP_PORTS: Record<string, number> = {
@@ -77,60 +79,9 @@ export interface GenerateOptions {
   resolved?: ResolvedHosts;
   /** Active bans to carry into the new table (remaining seconds), so an apply never unbans. */
   bans?: { address: string; remainingSec: number }[];
+  /** Egress hostnames (PBX, NTP, update servers) resolved by resolveEgressHosts. */
+  egressResolved?: ResolvedHosts;
 }
-
-interface Tagged {
-  cidr: Cidr;
-}
-
-function split(list: Tagged[]): { v4: string[]; v6: string[] } {
-  const v4 = new Set<string>();
-  const v6 = new Set<string>();
-  for (const { cidr } of list) (cidr.addr.kind() === 'ipv4' ? v4 : v6).add(cidr.text);
-  return { v4: collapse([...v4]), v6: collapse([...v6]) };
-}
-
-/** Drops entries covered by a wider one (nft rejects overlapping interval elements). */
-function collapse(list: string[]): string[] {
-  const cidrs = list.map((t) => parseCidr(t)!).sort((a, b) => a.bits - b.bits);
-  const kept: Cidr[] = [];
-  for (const c of cidrs) {
-    if (
-      kept.some(
-        (k) =>
-          k.bits <= c.bits && (c.addr as { match(a: unknown, b: number): boolean }).match(k.addr, k.bits),
-      )
-    )
-      continue;
-    kept.push(c);
-  }
-  return kept.map((k) => k.text).sort(compareAddr);
-}
-
-function compareAddr(a: string, b: string): number {
-  const pa = parseCidr(a)!;
-  const pb = parseCidr(b)!;
-  const ba = pa.addr.toByteArray();
-  const bb = pb.addr.toByteArray();
-  for (let i = 0; i < Math.min(ba.length, bb.length); i++) if (ba[i] !== bb[i]) return ba[i]! - bb[i]!;
-  return ba.length - bb.length || pa.bits - pb.bits;
-}
-
-function intervalSet(
-  name: string,
-  type: 'ipv4_addr' | 'ipv6_addr',
-  values: string[],
-  comment: string,
-): NftSet {
-  return { name, type, flags: ['interval'], elements: values.map((value) => ({ value })), comment };
-}
-
-function portsOf(list: number[]): PortValue {
-  const u = [...new Set(list)].sort((a, b) => a - b);
-  return u.length === 1 ? u[0]! : u;
-}
-
-const r = (exprs: Expr[], comment?: string): NftRule => (comment ? { exprs, comment } : { exprs });
 
 /**
  * Builds hardline's nftables table from the policy. The table has its own input base chain with
@@ -507,5 +458,14 @@ export function generateRuleset(policy: Policy, opts: GenerateOptions = {}): Gen
     { name: 'input', base: { hook: 'input', priority: fw.priority, policy: 'accept' }, rules: input },
     { name: 'known', rules: knownRules },
   ];
+  // Outbound limits for the voice networks (firewall.egress), in the forward hook.
+  const egress = generateEgress(policy, trunk, opts.egressResolved);
+  if (egress) {
+    sets.push(...egress.sets);
+    chains.push(...egress.chains);
+    warnings.push(...egress.warnings);
+    blockers.push(...egress.blockers);
+    notes.push(...egress.notes);
+  }
   return { table: { family: 'inet', name: fw.table, sets, chains }, warnings, blockers, notes, sip };
 }

@@ -14,6 +14,8 @@ export interface LoadedPolicy {
   provided: Set<PolicyPath>;
   /** Where each exception is declared (index -> line), for reports. */
   exceptionLines: number[];
+  /** Line of a key in the policy file (e.g. ['networks', 'voice']), when the file sets it. */
+  lineOf?: (path: (string | number)[]) => number | undefined;
 }
 
 export const POLICY_FILENAME = 'hardline.yaml';
@@ -69,7 +71,33 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
     const node = doc.getIn(['exceptions', i], true) as Node | undefined;
     return node?.range ? lineCounter.linePos(node.range[0]).line : 0;
   });
-  return { policy: parsed.data, file, provided, exceptionLines };
+  const lineOf = (p: (string | number)[]): number | undefined => {
+    const at = keyPosition(doc.contents, p);
+    return at === undefined ? undefined : lineCounter.linePos(at).line;
+  };
+  return { policy: parsed.data, file, provided, exceptionLines, lineOf };
+}
+
+/** Offset of the key (map entries) or item (sequence entries) at `p`, if the file has it. */
+function keyPosition(root: unknown, p: (string | number)[]): number | undefined {
+  let node = root as Node | undefined;
+  let at: number | undefined;
+  for (const key of p) {
+    if (!node || !('items' in node)) return undefined;
+    const items = (node as YAMLMap).items as unknown[];
+    if (isMap(node)) {
+      const pair = items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === key);
+      if (!isPair(pair) || !isScalar(pair.key)) return undefined;
+      at = pair.key.range?.[0];
+      node = (pair.value as Node | null) ?? undefined;
+    } else if (typeof key === 'number') {
+      const item = items[key] as Node | undefined;
+      if (!item) return undefined;
+      at = item.range?.[0];
+      node = item;
+    } else return undefined;
+  }
+  return at;
 }
 
 function issueDetail(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isHostname, parseCidr, parseIp } from '../net/address.js';
+import { alertsSchema, webSchema } from './sections.js';
 
 /**
  * The site policy (hardline.yaml): the declared intent that audit, probe, watch and enforce hold
@@ -133,6 +134,37 @@ export const probeSchema = z.strictObject({
   ca_file: z.string().optional(),
   /** Failing REGISTERs sent by the rate-limit check (default 40). */
   burst: z.number().int().min(5).max(500).default(40),
+  /**
+   * Hosts, addresses or networks that --target may name besides the endpoints' hosts (a staging
+   * server, the lab). A --target outside the endpoints and this list is refused.
+   */
+  scope: z.array(addressOrHost).max(256).default([]),
+});
+
+/** Minimum firmware for one phone model, recognised by the start of its User-Agent. */
+export const firmwareSchema = z.strictObject({
+  /** The User-Agent starts with this text (case-insensitive), e.g. "Yealink SIP-T54W". */
+  user_agent: z.string().min(2),
+  /** Lowest acceptable firmware version, e.g. 96.86.0.100. */
+  min: z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      if (typeof v === 'number') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `write the version in quotes ("${v}"): YAML reads an unquoted 7.10 as the number 7.1`,
+        });
+        return z.NEVER;
+      }
+      return v;
+    })
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+(\.\d+)*[A-Za-z0-9.-]*$/, 'expected a firmware version such as 96.86.0.100 or 7.6.2c'),
+    ),
+  /** Why (advisory, known bug); shown in the finding. */
+  reason: z.string().optional(),
 });
 
 export const rtpSchema = z
@@ -165,6 +197,38 @@ export const DEFAULT_MANAGEMENT_PORTS = [
 const networkName = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*$/, 'network names are lower-case words such as lan, voice, vpn, mgmt');
+
+/** An update or provisioning server voice devices may reach: a name/address, or with ports. */
+const updateServer = z.union([
+  addressOrHost,
+  z.strictObject({
+    host: addressOrHost,
+    /** Ports the devices may reach on it (default 80 and 443). */
+    ports: z.array(port).min(1).default([80, 443]),
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  }),
+]);
+
+/**
+ * Outbound traffic from the voice networks (forward chain): only to the PBX, the provider's
+ * trunks, DNS, NTP and declared update servers. Absent: no egress rules (HL-POL-003 reports it).
+ */
+export const egressSchema = z.strictObject({
+  /** Policy networks whose outbound traffic is limited (default: voice). */
+  from: z.array(networkName).min(1).default(['voice']),
+  /** Addresses (or names) of the PBX as the voice devices reach it: every port is allowed. */
+  pbx: z.array(addressOrHost).min(1),
+  /** Allow the provider's trunk addresses (every port), for phones that talk to it directly. */
+  trunks: z.boolean().default(true),
+  /** DNS resolvers (addresses): UDP and TCP 53. */
+  dns: z.array(cidr).default([]),
+  /** NTP servers (addresses or names): UDP 123. */
+  ntp: z.array(addressOrHost).default([]),
+  /** Firmware/provisioning servers: a name or address (TCP 80, 443), or {host, ports, protocol}. */
+  update_servers: z.array(updateServer).default([]),
+  /** Log dropped attempts (rate-limited) with the prefix "hardline egress drop". */
+  log: z.boolean().default(true),
+});
 
 export const firewallSchema = z.strictObject({
   /** nftables table (family inet) that hardline owns; nothing else in the ruleset is touched. */
@@ -217,6 +281,8 @@ export const firewallSchema = z.strictObject({
     .default({ start: 10000, end: 32767 }),
   /** Extra addresses/CIDRs that are never banned and pass the ban check (monitoring, a partner). */
   allow: z.array(cidr).default([]),
+  /** Outbound rules for the voice networks (forward chain); see egressSchema. */
+  egress: egressSchema.optional(),
   /** Folder for ban state, the firewall backup and the pending-apply file. */
   state_dir: z.string().min(1).default('/var/lib/hardline'),
   bans: z
@@ -400,16 +466,29 @@ const policyObject = z.strictObject({
   probe: probeSchema.prefault({}),
   firewall: firewallSchema.prefault({}),
   detection: detectionSchema.prefault({}),
+  /** Minimum firmware per phone model (User-Agent family); `hardline review` checks what watch saw. */
+  firmware: z.array(firmwareSchema).default([]),
+  web: webSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
 });
 
 /** The policy schema: the object above plus checks across sections. */
 export const policySchema = policyObject.superRefine((p, ctx) => {
+  const declared = () => Object.keys(p.networks).join(', ') || 'none';
   p.firewall.management.networks?.forEach((n, i) => {
     if (!(n in p.networks))
       ctx.addIssue({
         code: 'custom',
         path: ['firewall', 'management', 'networks', i],
-        message: `network '${n}' is not declared under networks (declared: ${Object.keys(p.networks).join(', ') || 'none'})`,
+        message: `network '${n}' is not declared under networks (declared: ${declared()})`,
+      });
+  });
+  p.firewall.egress?.from.forEach((n, i) => {
+    if (!(n in p.networks))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['firewall', 'egress', 'from', i],
+        message: `network '${n}' is not declared under networks (declared: ${declared()})`,
       });
   });
 });
@@ -418,6 +497,8 @@ export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 export type Exception = Policy['exceptions'][number];
 export type FirewallPolicy = Policy['firewall'];
+export type EgressPolicy = NonNullable<Policy['firewall']['egress']>;
+export type FirmwareMinimum = Policy['firmware'][number];
 
 /** Is `text` a literal IP (not a hostname)? */
 export function isLiteralAddress(text: string): boolean {

@@ -3,6 +3,7 @@ import type { Severity } from '../core/severity.js';
 import type { Policy } from '../policy/schema.js';
 import type { ClientOptions, SipClient } from '../sip/client.js';
 import type { ConnectOptions, Endpoint, SipConnection, TransportName } from '../sip/transport/index.js';
+import type { LoggingVerification } from './logging.js';
 
 /** One SIP endpoint the probe talks to. */
 export interface ProbeTarget extends Endpoint {
@@ -47,15 +48,23 @@ export interface ProbeContext {
   note(text: string): void;
   /** Secrets the runner must scrub from every output (e.g. the test account's password). */
   secret(value: string): void;
+  /** `--verify-logging`: where the monitoring's events are looked up (checks with `requires: 'monitor'`). */
+  monitor?: LoggingVerification;
 }
 
 export interface ProbeCheck extends RuleMeta {
+  /** What the check sends and how it judges the answers (shown in its documentation). */
+  sends: string;
+  /** Side effects a user should know before running it (a ban, a ringing phone), if any. */
+  impact?: string;
   /** 'endpoint': run once per SIP endpoint; 'host': once per host. */
   scope: 'endpoint' | 'host';
   /** Endpoint checks: transports they apply to (default every one). */
   transports?: TransportName[];
   /** Lower runs first; checks that may get us banned (rate limit) run last. */
   order: number;
+  /** 'monitor': runs only with `--verify-logging` (it needs the watch store to look events up). */
+  requires?: 'monitor';
   run(ctx: ProbeContext): Promise<void>;
 }
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { compareFindings } from '../audit/engine.js';
 import { applyExceptions } from '../audit/exceptions.js';
@@ -7,12 +6,15 @@ import { Redactor } from '../audit/redact.js';
 import { HardlineError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { formatMessage, type PolicyPath } from '../core/rule.js';
+import { cidrContains, isHostname, parseCidr, parseIp } from '../net/address.js';
 import type { LoadedPolicy } from '../policy/loader.js';
+import type { Policy } from '../policy/schema.js';
 import type { ReportData } from '../report/model.js';
 import { SipClient } from '../sip/client.js';
 import { connect, DEFAULT_PORTS, type Endpoint, type TransportName } from '../sip/transport/index.js';
 import type { ProbeCheck, ProbeContext, ProbeTarget } from './check.js';
 import { loadChecks } from './index.js';
+import type { LoggingVerification } from './logging.js';
 
 export interface ProbeOptions {
   policy: LoadedPolicy;
@@ -25,6 +27,8 @@ export interface ProbeOptions {
   now?: Date;
   /** Progress lines (the CLI passes one only on a TTY). */
   progress?: (line: string) => void;
+  /** `--verify-logging`: the monitoring to check (runs the checks that require it). */
+  monitor?: LoggingVerification;
 }
 
 const TRANSPORTS: TransportName[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
@@ -41,6 +45,11 @@ export function parseTargetSpec(spec: string): Endpoint {
   if (!TRANSPORTS.includes(transport))
     throw new HardlineError('HL_ERR_PROBE_TARGET', `--target ${spec}: unknown transport ${m[3]}`);
   const host = m[1]!.replace(/^\[|\]$/g, '');
+  if (!parseIp(host) && !isHostname(host))
+    throw new HardlineError(
+      'HL_ERR_PROBE_TARGET',
+      `--target ${spec}: ${host} is neither an address nor a host name`,
+    );
   const port = m[2] ? Number(m[2]) : DEFAULT_PORTS[transport];
   if (port < 1 || port > 65535) throw new HardlineError('HL_ERR_PROBE_TARGET', `--target ${spec}: bad port`);
   return { host, port, transport };
@@ -48,14 +57,53 @@ export function parseTargetSpec(spec: string): Endpoint {
 
 /** Addresses a probe never sends to, whatever the policy says. */
 function forbidden(host: string): string | undefined {
-  if (!net.isIP(host)) return undefined;
-  if (/^(0\.0\.0\.0|255\.255\.255\.255|::)$/.test(host)) return 'an unspecified or broadcast address';
-  if (net.isIPv4(host) && Number(host.split('.')[0]) >= 224) return 'a multicast or reserved address';
-  if (/^ff/i.test(host)) return 'an IPv6 multicast address';
-  return undefined;
+  if (host.includes('/')) return 'a network, not one host (name one address per endpoint)';
+  const ip = parseIp(host);
+  if (!ip) return undefined;
+  switch (ip.range()) {
+    case 'unspecified':
+      return 'an unspecified address (it means every interface, not a host)';
+    case 'broadcast':
+      return 'a broadcast address';
+    case 'multicast':
+      return 'a multicast address';
+    case 'reserved':
+      return ip.kind() === 'ipv4' && ip.toByteArray()[0]! >= 240 ? 'a reserved (class E) address' : undefined;
+    default:
+      return undefined;
+  }
 }
 
-/** The scope guard: what may be probed. Policy endpoints, or explicit --target values. */
+const normHost = (h: string) =>
+  h
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
+
+/**
+ * Is `host` within what the policy allows the probe to talk to: the host of a declared
+ * endpoint, or a host, address or network listed in probe.scope? Names are compared as
+ * written (no DNS lookups, so the answer never depends on a resolver).
+ */
+export function inPolicyScope(p: Policy, host: string): boolean {
+  const h = normHost(host);
+  if (p.endpoints.some((e) => normHost(e.host) === h)) return true;
+  const ip = parseIp(h);
+  for (const entry of p.probe.scope) {
+    const c = parseCidr(entry);
+    if (c) {
+      if (ip && cidrContains(c, ip)) return true;
+    } else if (normHost(entry) === h) return true;
+  }
+  return false;
+}
+
+/**
+ * The scope guard: what may be probed. Without --target, the policy's endpoints. With
+ * --target, the named endpoints, each of which must be on an endpoint's host or in probe.scope
+ * when a policy file is given (without a policy file, the targets named are the scope).
+ * Broadcast, multicast, unspecified and reserved addresses are refused either way.
+ */
 export function resolveTargets(policy: LoadedPolicy, specs: string[] | undefined): ProbeTarget[] {
   const declared = policy.policy.endpoints.map((e) => ({
     host: e.host,
@@ -71,6 +119,24 @@ export function resolveTargets(policy: LoadedPolicy, specs: string[] | undefined
       const ep = parseTargetSpec(s);
       return { ...ep, public: declared.find((d) => d.host === ep.host)?.public ?? true };
     });
+    for (const c of chosen) {
+      const why = forbidden(c.host);
+      if (why) throw new HardlineError('HL_ERR_PROBE_SCOPE', `refusing to probe ${c.host}: it is ${why}`);
+    }
+    if (policy.file) {
+      const outside = chosen.filter((c) => !inPolicyScope(policy.policy, c.host));
+      if (outside.length)
+        throw new HardlineError(
+          'HL_ERR_PROBE_SCOPE',
+          `refusing to probe ${[...new Set(outside.map((c) => c.host))].join(', ')}: not in the policy's scope`,
+          [
+            {
+              message: `the policy ${path.basename(policy.file)} allows the hosts of its endpoints (${[...new Set(declared.map((d) => d.host))].join(', ') || 'none'})${policy.policy.probe.scope.length ? ` and probe.scope (${policy.policy.probe.scope.join(', ')})` : ''}`,
+              hint: 'add the host to endpoints or to probe.scope in the policy if you are allowed to probe it',
+            },
+          ],
+        );
+    }
   } else {
     if (declared.length === 0)
       throw new HardlineError(
@@ -119,7 +185,15 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   const policy = o.policy.policy;
   const targets = resolveTargets(o.policy, o.targets);
   const all = await loadChecks();
-  const checks = (o.only ? all.filter((c) => o.only!.includes(c.id)) : all).sort((a, b) => a.order - b.order);
+  const needMonitor = all.filter((c) => c.requires === 'monitor' && o.only?.includes(c.id) && !o.monitor);
+  if (needMonitor.length)
+    throw new HardlineError(
+      'HL_ERR_USAGE',
+      `${needMonitor.map((c) => c.id).join(', ')} needs --verify-logging --watch-db FILE (the monitoring to check)`,
+    );
+  const checks = (o.only ? all.filter((c) => o.only!.includes(c.id)) : all)
+    .filter((c) => c.requires !== 'monitor' || o.monitor)
+    .sort((a, b) => a.order - b.order);
   const budget = policy.probe.max_time * 1000;
   const remainingMs = () => Math.max(0, budget - (Date.now() - started));
   const pacer = new Pacer(policy.probe.rate);
@@ -206,6 +280,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
       secret(v) {
         redactor.add(v);
       },
+      ...(o.monitor ? { monitor: o.monitor } : {}),
     };
     try {
       await withDeadline(check.run(ctx), remainingMs() + 5000);

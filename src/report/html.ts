@@ -4,6 +4,7 @@ import { formatSpan } from '../core/span.js';
 import { STEP_TITLES, STEPS } from '../core/steps.js';
 import { VERSION } from './json.js';
 import { type ReportData, severityCounts, summarize } from './model.js';
+import { countOf, wordingFor } from './wording.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export function esc(s: string): string {
@@ -80,8 +81,9 @@ ${body || '<p class="ok">Nothing to fix in this step.</p>'}</section>`;
     notes.push(
       `Ran on hardline defaults: ${r.ranOnDefaults.map((x) => `${x.ruleId} (${x.uses.join(', ')})`).join('; ')}`,
     );
+  const words = wordingFor(r.command);
   for (const src of r.sources)
-    for (const b of src.blindSpots) notes.push(`Outside this audit's sight (${src.name}): ${b}`);
+    for (const b of src.blindSpots) notes.push(`${words.notePrefix(src.name)}: ${b}`);
   const diags = r.diagnostics.length
     ? `<section><h2>Input problems</h2><ul>${r.diagnostics.map((d) => `<li><code>${esc(formatSpan(d))}</code> ${esc(d.level)}: ${esc(d.message)}</li>`).join('')}</ul></section>`
     : '';
@@ -106,14 +108,14 @@ pre{background:#f6f6f6;padding:.4rem;overflow-x:auto;font-size:.8rem} details{ma
 </style></head><body>
 <header><h1>hardline ${esc(r.command)} report</h1>
 <p class="meta">${esc(r.root)} &middot; policy: ${esc(r.policyFile ?? 'none (defaults)')} &middot; ${esc(r.generatedAt)} &middot; hardline ${esc(VERSION)}<br>
-${r.sources.map((x) => `${esc(x.kind)} <b>${esc(x.name)}</b>: ${esc(x.path)} (${x.files.length} files)`).join(' &middot; ')}</p>
+${r.sources.map((x) => esc(words.source(x))).join(' &middot; ')}</p>
 <div class="tiles">${tiles}<div class="tile"><b>${s.waived}</b><span>waived</span></div></div></header>
 ${driftHtml}
 ${sections}
 ${waivedHtml}
 ${notes.length ? `<section><h2>Notes</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : ''}
 ${diags}
-<footer class="meta"><p>${s.active} active findings; ${r.rulesRun.length} rules; ${(r.durationMs / 1000).toFixed(2)} s.</p></footer>
+<footer class="meta"><p>${s.active} active findings; ${esc(countOf(r.rulesRun.length, words.ruleNoun))} on ${esc(countOf(r.sources.length, words.sourceNoun))}; ${(r.durationMs / 1000).toFixed(2)} s.</p></footer>
 </body></html>
 `;
 }

@@ -4,13 +4,19 @@ import type { Severity } from '../core/severity.js';
 import { formatSpan } from '../core/span.js';
 import { STEP_TITLES, STEPS } from '../core/steps.js';
 import { type ReportData, severityCounts, summarize } from './model.js';
+import { countOf, wordingFor } from './wording.js';
 
 export interface TextOptions {
   color: boolean;
   /** Print each rule's remediation under its findings (default true). */
   fixes?: boolean;
   width?: number;
+  /** List every finding; by default repeated low/info findings of one rule are summarised. */
+  full?: boolean;
 }
+
+/** Low and info findings beyond this many lines per rule are summarised (unless `full`). */
+const QUIET_LINES = 4;
 
 const CODES = {
   reset: '\x1b[0m',
@@ -47,11 +53,8 @@ export function renderText(r: ReportData, opts: TextOptions): string {
 
   out.push(c('bold', `hardline ${r.command}: ${r.root}`));
   out.push(`policy: ${r.policyFile ?? 'none (hardline defaults; see the notes at the end)'}`);
-  for (const s of r.sources) {
-    out.push(
-      `${s.kind} ${s.name}: ${s.path} (${s.files.length} file${s.files.length === 1 ? '' : 's'} read)`,
-    );
-  }
+  const words = wordingFor(r.command);
+  for (const s of r.sources) out.push(words.source(s));
   out.push('');
 
   const active = r.findings.filter((f) => !f.waived);
@@ -70,12 +73,23 @@ export function renderText(r: ReportData, opts: TextOptions): string {
       out.push(
         `  ${sev(group[0]!.severity)} ${c('bold', group[0]!.ruleId)}  ${group[0]!.title}${group.length > 1 ? c('dim', ` (${group.length})`) : ''}`,
       );
-      for (const f of group) {
+      const lines = opts.full ? group.map((f) => [f]) : bucketByLine(group);
+      const quiet = !opts.full && (group[0]!.severity === 'low' || group[0]!.severity === 'info');
+      const shown = quiet && lines.length > QUIET_LINES ? lines.slice(0, QUIET_LINES - 1) : lines;
+      for (const bucket of shown) {
+        const f = bucket[0]!;
         const where = f.location ? formatSpan(f.location) : f.source;
         const sevNote = f.severity !== group[0]!.severity ? `[${f.severity}] ` : '';
         const newNote = f.baselineState === 'new' ? c('bold', '[new] ') : '';
-        out.push(`    ${c('dim', where)}  ${newNote}${sevNote}${f.message}`);
+        const more = bucket.length > 1 ? c('dim', ` (also ${shortTargets(bucket.slice(1))})`) : '';
+        out.push(`    ${c('dim', where)}  ${newNote}${sevNote}${f.message}${more}`);
         for (const e of f.evidence ?? []) out.push(`      ${c('dim', '|')} ${e}`);
+      }
+      if (shown.length < lines.length) {
+        const rest = lines.slice(shown.length).flat();
+        out.push(
+          c('dim', `    ... and ${rest.length} more like these: ${shortTargets(rest)} (--full lists them)`),
+        );
       }
       if (opts.fixes !== false && rule)
         out.push(...wrap(`fix: ${firstSentences(rule)}`, width, '    ').map((l) => c('green', l)));
@@ -112,7 +126,7 @@ export function renderText(r: ReportData, opts: TextOptions): string {
 
   const blind = r.sources.flatMap((s) => s.blindSpots.map((b) => `${s.name}: ${b}`));
   if (blind.length) {
-    out.push(c('bold', "Outside this audit's sight"));
+    out.push(c('bold', words.notesHeading));
     for (const b of blind) out.push(`  ${b}`);
     out.push('');
   }
@@ -149,10 +163,40 @@ export function renderText(r: ReportData, opts: TextOptions): string {
     c(
       'bold',
       `Summary: ${s.active} finding${s.active === 1 ? '' : 's'} (${severityCounts(s.bySeverity)})` +
-        `${s.waived ? `, ${s.waived} waived` : ''}${r.drift ? ` (${r.drift.new} new, ${r.drift.fixed} fixed since the baseline)` : ''}; ${r.rulesRun.length} rules on ${r.sources.length} source${r.sources.length === 1 ? '' : 's'} in ${(r.durationMs / 1000).toFixed(2)} s`,
+        `${s.waived ? `, ${s.waived} waived` : ''}${r.drift ? ` (${r.drift.new} new, ${r.drift.fixed} fixed since the baseline)` : ''}; ${countOf(r.rulesRun.length, words.ruleNoun)} on ${countOf(r.sources.length, words.sourceNoun)} in ${(r.durationMs / 1000).toFixed(2)} s`,
     ),
   );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Findings of one rule at the same place (e.g. ten endpoints inheriting one template line) share a
+ * line of the report. Findings with evidence or new since the baseline always stand alone.
+ */
+function bucketByLine(group: Finding[]): Finding[][] {
+  const buckets = new Map<string, Finding[]>();
+  const out: Finding[][] = [];
+  for (const f of group) {
+    if (!f.location || f.evidence?.length || f.baselineState === 'new') {
+      out.push([f]);
+      continue;
+    }
+    const key = `${formatSpan(f.location)}|${f.severity}`;
+    const b = buckets.get(key);
+    if (b) b.push(f);
+    else {
+      const nb = [f];
+      buckets.set(key, nb);
+      out.push(nb);
+    }
+  }
+  return out;
+}
+
+/** `pjsip:endpoint/102, 103, 104` -> the distinguishing last part of each target, at most 12. */
+function shortTargets(fs: Finding[]): string {
+  const names = fs.map((f) => f.target.slice(f.target.lastIndexOf('/') + 1) || f.target);
+  return names.length > 12 ? `${names.slice(0, 12).join(', ')}, ... (${names.length})` : names.join(', ');
 }
 
 function groupByRule(findings: Finding[]): Finding[][] {

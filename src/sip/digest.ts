@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { hasBackslash, sameAt, setParam } from './params.js';
 
 /**
  * Client-side HTTP digest authentication for SIP (RFC 3261 22, RFC 2617, RFC 7616 / RFC 8760):
@@ -46,39 +47,146 @@ export function parseChallenge(value: string): Challenge | undefined {
   return c;
 }
 
-/** Parses `a=b, c="d,e"` into a record (names lower-cased). Linear; never throws. */
+/**
+ * Parses `a=b, c="d,e"` into a record (names lower-cased; a name without a value maps to '').
+ * One pass with charCodeAt; quoted values are sliced, escapes removed only where present.
+ * Linear; never throws.
+ */
 export function parseAuthParams(s: string): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  let i = 0;
-  const n = s.length;
+  return authParamsAt(s, 0, s.length);
+}
+
+/** parseAuthParams over s[from, to) (a header value in place in the message text). */
+export function authParamsAt(s: string, from: number, to: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = from;
+  const n = to;
+  let c = 0;
   while (i < n) {
-    while (i < n && (s[i] === ',' || s[i] === ' ' || s[i] === '\t')) i++;
+    for (; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c !== 44 && c !== 32 && c !== 9) break;
+    }
+    if (i >= n) break;
     const ks = i;
-    while (i < n && s[i] !== '=' && s[i] !== ',') i++;
-    const key = s.slice(ks, i).trim().toLowerCase();
-    if (i >= n || s[i] === ',') {
-      if (key) out[key] = '';
+    let upper = false;
+    for (; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c === 61 || c === 44) break;
+      if ((c >= 65 && c <= 90) || c >= 128) upper = true;
+    }
+    let ke = i;
+    while (ke > ks && s.charCodeAt(ke - 1) <= 32) ke--;
+    if (i >= n || c === 44) {
+      if (ke > ks) storeAuthParam(out, s, ks, ke, upper, '');
       continue;
     }
-    i++; // =
-    while (i < n && (s[i] === ' ' || s[i] === '\t')) i++;
-    let val = '';
-    if (s[i] === '"') {
-      i++;
-      while (i < n && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < n) i++;
-        val += s[i];
+    for (i++; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c !== 32 && c !== 9) break;
+    }
+    let val: string;
+    if (i < n && c === 34) {
+      // Quoted string; an unterminated one runs to the end of the value.
+      const vs = i + 1;
+      let q = s.indexOf('"', vs);
+      if (q >= n) q = -1;
+      if (!hasBackslash(s, vs, q < 0 ? n : q)) {
+        // No escape inside: one slice.
+        if (q < 0) q = n;
+        val = s.slice(vs, q);
+        i = q + 1;
+      } else {
+        for (i = vs; i < n; i++) {
+          c = s.charCodeAt(i);
+          if (c === 34) break;
+          if (c === 92 && i + 1 < n) i++;
+        }
+        val = s.slice(vs, i).replace(/\\([\s\S])/g, '$1');
         i++;
       }
-      i++;
     } else {
       const vs = i;
-      while (i < n && s[i] !== ',') i++;
-      val = s.slice(vs, i).trim();
+      i = s.indexOf(',', i);
+      if (i < 0 || i > n) i = n;
+      let ve = i;
+      while (ve > vs && s.charCodeAt(ve - 1) <= 32) ve--;
+      val = s.slice(vs, ve);
     }
-    if (key) out[key] = val;
+    if (ke > ks) storeAuthParam(out, s, ks, ke, upper, val);
   }
   return out;
+}
+
+/** Stores one auth-param; the usual digest names with named stores (fast), others by key. */
+function storeAuthParam(
+  out: Record<string, string>,
+  s: string,
+  a: number,
+  b: number,
+  upper: boolean,
+  v: string,
+): void {
+  if (!upper)
+    switch (b - a) {
+      case 8:
+        if (sameAt(s, a, 'username')) out['username'] = v;
+        else if (sameAt(s, a, 'response')) out['response'] = v;
+        else break;
+        return;
+      case 5:
+        if (sameAt(s, a, 'realm')) out['realm'] = v;
+        else if (sameAt(s, a, 'nonce')) out['nonce'] = v;
+        else if (sameAt(s, a, 'stale')) out['stale'] = v;
+        else break;
+        return;
+      case 3:
+        if (sameAt(s, a, 'uri')) out['uri'] = v;
+        else if (sameAt(s, a, 'qop')) out['qop'] = v;
+        else break;
+        return;
+      case 9:
+        if (sameAt(s, a, 'algorithm')) out['algorithm'] = v;
+        else break;
+        return;
+      case 2:
+        if (sameAt(s, a, 'nc')) out['nc'] = v;
+        else break;
+        return;
+      case 6:
+        if (sameAt(s, a, 'cnonce')) out['cnonce'] = v;
+        else if (sameAt(s, a, 'opaque')) out['opaque'] = v;
+        else if (sameAt(s, a, 'domain')) out['domain'] = v;
+        else break;
+        return;
+    }
+  const key = upper ? s.slice(a, b).toLowerCase() : s.slice(a, b);
+  setParam(out, key, v);
+}
+
+/** An Authorization-style header value: the scheme and its auth-params. */
+export interface AuthValue {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** Parses `Digest username="a", realm="b", ...` (any scheme); undefined without a scheme. */
+export function parseAuthValue(value: string): AuthValue | undefined {
+  return authValueAt(value, 0, value.length);
+}
+
+/** parseAuthValue over s[from, to) (a header value in place in the message text). */
+export function authValueAt(s: string, from: number, to: number): AuthValue | undefined {
+  let i = from;
+  while (i < to && s.charCodeAt(i) <= 32) i++;
+  const st = i;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) break;
+  }
+  if (i === st || i >= to || (s.charCodeAt(i) !== 32 && s.charCodeAt(i) !== 9)) return undefined;
+  const scheme = i - st === 6 && s.startsWith('Digest', st) ? 'Digest' : s.slice(st, i);
+  return { scheme, params: authParamsAt(s, i + 1, to) };
 }
 
 export const SUPPORTED_ALGORITHMS = ['MD5', 'MD5-SESS', 'SHA-256', 'SHA-256-SESS'] as const;

@@ -1,36 +1,119 @@
 import { firstNonToken } from './headers.js';
 import {
-  type HostPort,
+  buildParams,
+  findParam,
+  hasBackslash,
   type Params,
-  parseHostPort,
-  parseParams,
-  parseUri,
-  readQuoted,
-  type Uri,
-  type UriError,
-  type UriResult,
-} from './uri.js';
-
-/** Structured header values: name-addr (From, To, Contact, Route...), Via, CSeq. */
+  paramCount,
+  paramIs,
+  paramValue,
+  scanParams,
+} from './params.js';
+import { hostPortInto, lastHostError, parseUri, type Uri, type UriError, type UriResult } from './uri.js';
 
 /**
- * A name-addr or addr-spec. The URI is parsed on first access of `uri` (most readers only need
- * the tag or the URI text); `uriError` says why it did not parse.
+ * Structured header values: name-addr (From, To, Contact, Route...), Via, CSeq.
+ *
+ * Each parser makes one pass over the value (or over a range of the message text, so a header
+ * value need not be copied first), validates it completely, and keeps only what readers use
+ * most: the Via sent-by, branch, received and rport; the name-addr display name, URI text and
+ * tag. The full parameter record and the parsed URI are built on first read. `parseX` return
+ * `{ ok, value | error }`; the `xAt` forms return the value or a FieldErr (no wrapper), for
+ * SipMessage's cached accessors.
+ */
+
+export interface FieldError {
+  message: string;
+  /** Position in the header value. */
+  offset: number;
+}
+
+/** The error value of the unwrapped parsers. */
+export class FieldErr implements FieldError {
+  declare message: string;
+  declare offset: number;
+  constructor(message: string, offset: number) {
+    this.message = message;
+    this.offset = offset;
+  }
+}
+
+export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: FieldError };
+
+function wrap<T>(v: T | FieldErr): FieldResult<T> {
+  return v instanceof FieldErr ? { ok: false, error: v } : { ok: true, value: v };
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** The parameters of src[from, to) (already validated) as a record. */
+function paramsOf(src: string, from: number, to: number): Params {
+  const p: Params = {};
+  if (from < to && scanParams(src, from, to) < 0) buildParams(src, p, false);
+  return p;
+}
+
+/**
+ * A name-addr or addr-spec. The parameter record and the URI are built on first access (most
+ * readers only need the tag or the URI text); `uriError` says why the URI did not parse.
  */
 export class NameAddr {
   /** Display name, unquoted and unescaped. */
-  displayName: string | undefined;
+  declare displayName: string | undefined;
   /** The URI as written between < > (or the addr-spec). */
-  uriText: string;
-  /** Header parameters (after the URI), e.g. tag, expires, q. Names lower-cased. */
-  params: Params;
-  private parsed: UriResult | undefined;
-  constructor(displayName: string | undefined, uriText: string, params: Params) {
+  declare uriText: string;
+  declare private p: Params | undefined;
+  declare private src: string;
+  declare private ps: number;
+  declare private pe: number;
+  declare private tagValue: string | undefined;
+  declare private parsed: UriResult | undefined;
+
+  /**
+   * With `params` undefined, the (validated) parameters are src[ps, pe) and are read on
+   * demand; `tag` is then the tag already found there.
+   */
+  constructor(
+    displayName: string | undefined,
+    uriText: string,
+    params: Params | undefined,
+    src = '',
+    ps = 0,
+    pe = 0,
+    tag: string | undefined = undefined,
+  ) {
     this.displayName = displayName;
     this.uriText = uriText;
-    this.params = params;
+    this.p = params;
+    this.src = src;
+    this.ps = ps;
+    this.pe = pe;
+    this.tagValue = tag;
     this.parsed = undefined;
   }
+
+  /** Header parameters (after the URI), e.g. tag, expires, q. Names lower-cased. */
+  get params(): Params {
+    let p = this.p;
+    if (p === undefined) {
+      p = paramsOf(this.src, this.ps, this.pe);
+      this.p = p;
+      this.src = '';
+    }
+    return p;
+  }
+
+  set params(p: Params) {
+    this.p = p;
+  }
+
+  /** One header parameter: its value, null for a flag, undefined when absent. */
+  param(name: string): string | null | undefined {
+    return this.params[name.toLowerCase()];
+  }
+
   private result(): UriResult {
     this.parsed ??= parseUri(this.uriText);
     return this.parsed;
@@ -46,7 +129,8 @@ export class NameAddr {
   }
   /** The `tag` parameter (From/To). */
   get tag(): string | undefined {
-    const t = this.params['tag'];
+    if (this.p === undefined) return this.tagValue;
+    const t = this.p['tag'];
     return typeof t === 'string' ? t : undefined;
   }
   toJSON(): object {
@@ -54,147 +138,295 @@ export class NameAddr {
   }
 }
 
-export interface FieldError {
-  message: string;
-  /** Position in the header value. */
-  offset: number;
-}
-
-export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: FieldError };
-
-function bad<T>(message: string, offset: number): FieldResult<T> {
-  return { ok: false, error: { message, offset } };
-}
-
-const WS = (c: number) => c === 32 || c === 9;
-
 /**
  * Parses `name-addr` (`"Bob" <sip:bob@example.com>;tag=1`) or `addr-spec` (`sip:bob@host;tag=1`,
  * where parameters belong to the header, RFC 3261 20.10).
  */
 export function parseNameAddr(value: string): FieldResult<NameAddr> {
-  const n = value.length;
-  let i = 0;
-  while (i < n && WS(value.charCodeAt(i))) i++;
-  if (i >= n) return bad('empty value', 0);
+  return wrap(nameAddrAt(value, 0, value.length));
+}
+
+export function nameAddrOrError(value: string): NameAddr | FieldErr {
+  return nameAddrAt(value, 0, value.length);
+}
+
+/** name-addr in s[from, to); error offsets are relative to `from`. */
+export function nameAddrAt(s: string, from: number, to: number): NameAddr | FieldErr {
+  let i = from;
+  while (i < to && isWs(s.charCodeAt(i))) i++;
+  if (i >= to) return new FieldErr('empty value', 0);
   let displayName: string | undefined;
   let uriStart: number;
   let uriEnd: number;
   let after: number;
-  if (value.charCodeAt(i) === 34) {
-    const q = readQuoted(value, i, n);
-    if (!q) return bad('unterminated quoted display name', i);
-    displayName = q.text;
-    i = q.end;
-    while (i < n && WS(value.charCodeAt(i))) i++;
-    if (i >= n || value.charCodeAt(i) !== 60) return bad('expected < after the display name', i);
+  let c = s.charCodeAt(i);
+  if (c === 34) {
+    const q = i;
+    let esc = false;
+    i = s.indexOf('"', q + 1);
+    if (i >= 0 && i < to && hasBackslash(s, q + 1, i)) {
+      esc = true;
+      for (i = q + 1; i < to; i++) {
+        c = s.charCodeAt(i);
+        if (c === 92) i++;
+        else if (c === 34) break;
+      }
+    }
+    if (i < 0 || i >= to) return new FieldErr('unterminated quoted display name', q - from);
+    displayName = esc ? unescapeQuoted(s, q + 1, i) : s.slice(q + 1, i);
+    i++;
+    while (i < to && isWs(s.charCodeAt(i))) i++;
+    if (i >= to || s.charCodeAt(i) !== 60) return new FieldErr('expected < after the display name', i - from);
+    c = 60;
   }
-  const lt = value.charCodeAt(i) === 60 ? i : displayName === undefined ? value.indexOf('<', i) : -1;
+  let lt = -1;
+  if (c === 60) lt = i;
+  else if (displayName === undefined) {
+    lt = s.indexOf('<', i);
+    if (lt >= to) lt = -1;
+  }
   if (lt >= 0) {
     if (displayName === undefined && lt > i) {
-      const dn = value.slice(i, lt).trim();
-      if (dn) displayName = dn;
+      let e = lt;
+      while (e > i && isWs(s.charCodeAt(e - 1))) e--;
+      if (e > i) displayName = s.slice(i, e);
     }
-    const gt = value.indexOf('>', lt + 1);
-    if (gt < 0) return bad('missing > after the URI', lt);
+    const gt = s.indexOf('>', lt + 1);
+    if (gt < 0 || gt >= to) return new FieldErr('missing > after the URI', lt - from);
     uriStart = lt + 1;
     uriEnd = gt;
     after = gt + 1;
   } else {
     uriStart = i;
     let k = i;
-    while (k < n && value.charCodeAt(k) !== 59 && !WS(value.charCodeAt(k))) k++;
+    for (; k < to; k++) {
+      c = s.charCodeAt(k);
+      if (c === 59 || c === 32 || c === 9) break;
+    }
     uriEnd = k;
     after = k;
   }
-  if (uriEnd === uriStart) return bad('empty URI', uriStart);
-  const uriText = value.slice(uriStart, uriEnd);
-  const params: Params = {};
-  while (after < n && WS(value.charCodeAt(after))) after++;
-  if (after < n) {
-    if (value.charCodeAt(after) !== 59) return bad('unexpected text after the URI', after);
-    const e = parseParams(value, after, n, params, false);
-    if (e >= 0) return bad('malformed header parameter', e);
+  if (uriEnd === uriStart) return new FieldErr('empty URI', uriStart - from);
+  while (after < to && isWs(s.charCodeAt(after))) after++;
+  let tag: string | undefined;
+  if (after < to) {
+    if (s.charCodeAt(after) !== 59) return new FieldErr('unexpected text after the URI', after - from);
+    const e = scanParams(s, after, to);
+    if (e >= 0) return new FieldErr('malformed header parameter', e - from);
+    const k = findParam(s, 'tag');
+    if (k >= 0) tag = paramValue(s, k) ?? undefined;
   }
-  return { ok: true, value: new NameAddr(displayName, uriText, params) };
+  return new NameAddr(displayName, s.slice(uriStart, uriEnd), undefined, s, after, to, tag);
 }
 
-export interface Via extends HostPort {
+function unescapeQuoted(s: string, from: number, to: number): string {
+  let out = '';
+  let seg = from;
+  for (let j = from; j < to; j++) {
+    if (s.charCodeAt(j) === 92) {
+      out += s.slice(seg, j) + s.charAt(j + 1);
+      j++;
+      seg = j + 1;
+    }
+  }
+  return out + s.slice(seg, to);
+}
+
+/** One parsed Via value. */
+export interface Via {
   /** `SIP/2.0` */
   protocol: string;
   /** Upper-cased: UDP, TCP, TLS, SCTP, WS, WSS. */
   transport: string;
-  params: Params;
-  branch?: string;
-  received?: string;
+  host: string;
+  hostType: 'ipv4' | 'ipv6' | 'name';
+  port?: number | undefined;
+  /** Every Via parameter (names lower-cased); built on first read. */
+  readonly params: Params;
+  branch?: string | undefined;
+  received?: string | undefined;
   /** null: rport requested without a value; a number: the port the server saw. */
-  rport?: number | null;
+  rport?: number | null | undefined;
+}
+
+class ViaValue implements Via {
+  declare protocol: string;
+  declare transport: string;
+  declare host: string;
+  declare hostType: 'ipv4' | 'ipv6' | 'name';
+  declare port: number | undefined;
+  declare branch: string | undefined;
+  declare received: string | undefined;
+  declare rport: number | null | undefined;
+  declare private p: Params | undefined;
+  declare private src: string;
+  declare private ps: number;
+  declare private pe: number;
+  constructor(protocol: string, transport: string, src: string) {
+    // Plain assignments in one constructor (no field initialisers): one object shape, set fast.
+    this.protocol = protocol;
+    this.transport = transport;
+    this.host = '';
+    this.hostType = 'name';
+    this.port = undefined;
+    this.branch = undefined;
+    this.received = undefined;
+    this.rport = undefined;
+    this.p = undefined;
+    this.src = src;
+    this.ps = 0;
+    this.pe = 0;
+  }
+  setParams(ps: number, pe: number): void {
+    this.ps = ps;
+    this.pe = pe;
+  }
+  get params(): Params {
+    let p = this.p;
+    if (p === undefined) {
+      p = paramsOf(this.src, this.ps, this.pe);
+      this.p = p;
+      this.src = '';
+    }
+    return p;
+  }
+  toJSON(): object {
+    return {
+      protocol: this.protocol,
+      transport: this.transport,
+      host: this.host,
+      hostType: this.hostType,
+      port: this.port,
+      params: this.params,
+      branch: this.branch,
+      received: this.received,
+      rport: this.rport,
+    };
+  }
 }
 
 /** Parses one Via value: `SIP/2.0/UDP host:port;branch=z9hG4bK...;rport`. */
 export function parseVia(value: string): FieldResult<Via> {
-  const n = value.length;
-  let i = 0;
+  return wrap(viaAt(value, 0, value.length));
+}
+
+export function viaOrError(value: string): Via | FieldErr {
+  return viaAt(value, 0, value.length);
+}
+
+/** One Via value in s[from, to); error offsets are relative to `from`. */
+export function viaAt(s: string, from: number, to: number): Via | FieldErr {
+  let i = from;
   let protocol: string;
   let transport: string;
-  if (value.startsWith('SIP/2.0/')) {
-    // Fast path for the usual spelling.
-    i = 8;
-    const s = i;
-    while (i < n && !WS(value.charCodeAt(i))) i++;
-    transport = transportName(value, s, i);
-    if (transport === '' || firstNonToken(value, s, i) >= 0) return bad('invalid transport', s);
+  let c: number;
+  if (
+    to - from >= 8 &&
+    s.charCodeAt(from) === 83 &&
+    s.charCodeAt(from + 1) === 73 &&
+    s.charCodeAt(from + 2) === 80 &&
+    s.charCodeAt(from + 3) === 47 &&
+    s.charCodeAt(from + 4) === 50 &&
+    s.charCodeAt(from + 5) === 46 &&
+    s.charCodeAt(from + 6) === 48 &&
+    s.charCodeAt(from + 7) === 47
+  ) {
+    // Fast path for the usual spelling `SIP/2.0/<TRANSPORT>`.
+    i = from + 8;
+    while (i < to && !isWs(s.charCodeAt(i))) i++;
+    transport = transportName(s, from + 8, i);
+    if (transport === '' || firstNonToken(s, from + 8, i) >= 0) return new FieldErr('invalid transport', 8);
     protocol = 'SIP/2.0';
   } else {
     const parts: string[] = [];
     for (let k = 0; k < 3; k++) {
-      while (i < n && WS(value.charCodeAt(i))) i++;
-      const s = i;
-      while (i < n && value.charCodeAt(i) !== 47 && !WS(value.charCodeAt(i))) i++;
-      if (i === s) return bad('expected SIP/2.0/<transport>', s);
-      if (firstNonToken(value, s, i) >= 0) return bad('invalid character in sent-protocol', s);
-      parts.push(value.slice(s, i));
-      while (i < n && WS(value.charCodeAt(i))) i++;
+      while (i < to && isWs(s.charCodeAt(i))) i++;
+      const st = i;
+      for (; i < to; i++) {
+        c = s.charCodeAt(i);
+        if (c === 47 || c === 32 || c === 9) break;
+      }
+      if (i === st) return new FieldErr('expected SIP/2.0/<transport>', st - from);
+      if (firstNonToken(s, st, i) >= 0) return new FieldErr('invalid character in sent-protocol', st - from);
+      parts.push(s.slice(st, i));
+      while (i < to && isWs(s.charCodeAt(i))) i++;
       if (k < 2) {
-        if (value.charCodeAt(i) !== 47) return bad('expected / in sent-protocol', i);
+        if (i >= to || s.charCodeAt(i) !== 47) return new FieldErr('expected / in sent-protocol', i - from);
         i++;
       }
     }
     protocol = `${parts[0]!.toUpperCase()}/${parts[1]}`;
     transport = parts[2]!.toUpperCase();
   }
-  while (i < n && WS(value.charCodeAt(i))) i++;
+  while (i < to && isWs(s.charCodeAt(i))) i++;
   const hs = i;
-  while (i < n && value.charCodeAt(i) !== 59 && !WS(value.charCodeAt(i))) i++;
-  if (i === hs) return bad('missing sent-by host', hs);
-  const hp = parseHostPort(value, hs, i);
-  if (!hp.ok) return bad(`sent-by: ${hp.message}`, hs + hp.offset);
-  const params: Params = {};
-  while (i < n && WS(value.charCodeAt(i))) i++;
-  if (i < n) {
-    if (value.charCodeAt(i) !== 59) return bad('unexpected text after sent-by', i);
-    const e = parseParams(value, i, n, params, false);
-    if (e >= 0) return bad('malformed Via parameter', e);
+  // sent-by runs to the first `;` (white space before it is allowed).
+  let semi = s.indexOf(';', hs);
+  if (semi < 0 || semi > to) semi = to;
+  let he = semi;
+  while (he > hs && isWs(s.charCodeAt(he - 1))) he--;
+  if (he === hs) return new FieldErr('missing sent-by host', hs - from);
+  const via = new ViaValue(protocol, transport, s);
+  const bad = hostPortInto(s, hs, he, via);
+  if (bad >= 0) {
+    if (!isWs(s.charCodeAt(hs + bad))) return new FieldErr(`sent-by: ${lastHostError()}`, hs - from + bad);
+    let j = hs + bad;
+    while (j < he && isWs(s.charCodeAt(j))) j++;
+    return new FieldErr('unexpected text after sent-by', j - from);
   }
-  const via: Via = { protocol, transport, host: hp.value.host, hostType: hp.value.hostType, params };
-  if (hp.value.port !== undefined) via.port = hp.value.port;
-  const branch = params['branch'];
-  if (typeof branch === 'string') via.branch = branch;
-  const received = params['received'];
-  if (typeof received === 'string') via.received = received;
-  if ('rport' in params) {
-    const r = params['rport'];
-    if (r === null || r === '') via.rport = null;
-    else if (/^\d{1,5}$/.test(r!) && Number(r) <= 65535) via.rport = Number(r);
-    else return bad('rport is not a port number', 0);
+  i = semi;
+  if (i < to) {
+    if (s.charCodeAt(i) !== 59) return new FieldErr('unexpected text after sent-by', i - from);
+    const e = scanParams(s, i, to);
+    if (e >= 0) return new FieldErr('malformed Via parameter', e - from);
+    via.setParams(i, to);
+    // One pass over the parameters found: the last of each name wins, as in the record.
+    let branch = -1;
+    let received = -1;
+    let rport = -1;
+    for (let k = 0; k < paramCount; k++) {
+      if (paramIs(s, k, 'branch')) branch = k;
+      else if (paramIs(s, k, 'rport')) rport = k;
+      else if (paramIs(s, k, 'received')) received = k;
+    }
+    if (branch >= 0) via.branch = paramValue(s, branch) ?? undefined;
+    if (received >= 0) via.received = paramValue(s, received) ?? undefined;
+    if (rport >= 0) {
+      const r = paramValue(s, rport);
+      if (r === null || r === '') via.rport = null;
+      else {
+        const port = portNumber(r);
+        if (port < 0) return new FieldErr('rport is not a port number', 0);
+        via.rport = port;
+      }
+    }
   }
-  return { ok: true, value: via };
+  return via;
 }
 
-const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP', 'TLS-SCTP'];
+/** 0-65535 from 1-5 digits, else -1. */
+function portNumber(s: string): number {
+  if (s.length === 0 || s.length > 5) return -1;
+  let v = 0;
+  for (let k = 0; k < s.length; k++) {
+    const d = s.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v <= 65535 ? v : -1;
+}
 
 function transportName(s: string, from: number, to: number): string {
-  for (const t of TRANSPORTS) if (to - from === t.length && s.startsWith(t, from)) return t;
+  const n = to - from;
+  const c0 = s.charCodeAt(from);
+  if (n === 3) {
+    const c1 = s.charCodeAt(from + 1);
+    const c2 = s.charCodeAt(from + 2);
+    if (c0 === 85 && c1 === 68 && c2 === 80) return 'UDP';
+    if (c0 === 84 && c1 === 67 && c2 === 80) return 'TCP';
+    if (c0 === 84 && c1 === 76 && c2 === 83) return 'TLS';
+    if (c0 === 87 && c1 === 83 && c2 === 83) return 'WSS';
+  } else if (n === 2 && c0 === 87 && s.charCodeAt(from + 1) === 83) return 'WS';
   return s.slice(from, to).toUpperCase();
 }
 
@@ -205,16 +437,46 @@ export interface CSeq {
 
 /** Parses `CSeq: 314159 INVITE` (sequence number below 2^31, RFC 3261 8.1.1.5). */
 export function parseCSeq(value: string): FieldResult<CSeq> {
-  const v = value.trim();
-  let i = 0;
-  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
-  if (i === 0 || i > 10) return bad('expected a sequence number', 0);
-  const seq = Number(v.slice(0, i));
-  if (seq > 2 ** 31 - 1) return bad('sequence number above 2^31-1', 0);
+  return wrap(cseqAt(value, 0, value.length));
+}
+
+export function cseqOrError(value: string): CSeq | FieldErr {
+  return cseqAt(value, 0, value.length);
+}
+
+/** CSeq in s[from, to); error offsets are relative to the trimmed value. */
+export function cseqAt(s: string, from: number, to: number): CSeq | FieldErr {
+  let start = from;
+  let end = to;
+  while (start < end && s.charCodeAt(start) <= 32) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 32) end--;
+  let i = start;
+  let seq = 0;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    seq = seq * 10 + d;
+  }
+  if (i === start || i - start > 10) return new FieldErr('expected a sequence number', 0);
+  if (seq > 2 ** 31 - 1) return new FieldErr('sequence number above 2^31-1', 0);
   const ms = i;
-  while (i < v.length && WS(v.charCodeAt(i))) i++;
-  if (i === ms) return bad('expected whitespace and a method', i);
-  const method = v.slice(i);
-  if (!method || firstNonToken(method, 0, method.length) >= 0) return bad('invalid method', i);
-  return { ok: true, value: { seq, method } };
+  while (i < end && isWs(s.charCodeAt(i))) i++;
+  if (i === ms) return new FieldErr('expected whitespace and a method', i - start);
+  if (i === end) return new FieldErr('invalid method', i - start);
+  const known = knownMethod(s, i, end);
+  if (known !== undefined) return { seq, method: known };
+  if (firstNonToken(s, i, end) >= 0) return new FieldErr('invalid method', i - start);
+  return { seq, method: s.slice(i, end) };
+}
+
+/** A common method name spelled exactly s[from, to), without allocating; else undefined. */
+function knownMethod(s: string, from: number, to: number): string | undefined {
+  const n = to - from;
+  const c0 = s.charCodeAt(from);
+  let m: string | undefined;
+  if (n === 6) m = c0 === 73 ? 'INVITE' : c0 === 67 ? 'CANCEL' : c0 === 78 ? 'NOTIFY' : undefined;
+  else if (n === 8) m = c0 === 82 ? 'REGISTER' : undefined;
+  else if (n === 3) m = c0 === 66 ? 'BYE' : c0 === 65 ? 'ACK' : undefined;
+  else if (n === 7) m = c0 === 79 ? 'OPTIONS' : c0 === 77 ? 'MESSAGE' : undefined;
+  return m !== undefined && s.startsWith(m, from) ? m : undefined;
 }

@@ -182,17 +182,129 @@ const KNOWN_SPELLINGS = [
   'Diversion',
   'History-Info',
 ];
-/** KNOWN[length] = [spelling, canonical, spelling, canonical, ...] */
-export const KNOWN: (string[] | undefined)[] = [];
+/**
+ * Well-known spellings, recognised by the parser while it scans a header name for its colon:
+ * a trie over the characters (TRIE_NEXT[node * 128 + char] = child + 1, 0 for none), so one
+ * pass finds the colon, checks the characters and identifies the header without slicing.
+ */
+const KNOWN_RAW: string[] = [''];
+const KNOWN_CANONICAL: string[] = [''];
+/** Upper bound of trie nodes: one per character of every spelling, plus the root. */
+const TRIE_SIZE = 1 + 2 * KNOWN_SPELLINGS.reduce((n, sp) => n + sp.length, 0);
+const TRIE_NEXT = new Int16Array(128 * TRIE_SIZE);
+/** TRIE_HIT[node] = index into KNOWN_RAW/KNOWN_CANONICAL of the spelling ending there, or 0. */
+const TRIE_HIT = new Int16Array(TRIE_SIZE);
+let trieNodes = 1;
+
+function addKnown(spelling: string, canonical: string): void {
+  let node = 0;
+  for (let i = 0; i < spelling.length; i++) {
+    const c = spelling.charCodeAt(i);
+    let next = TRIE_NEXT[node * 128 + c]!;
+    if (next === 0) {
+      next = ++trieNodes;
+      TRIE_NEXT[node * 128 + c] = next;
+    }
+    node = next - 1;
+  }
+  if (TRIE_HIT[node] === 0) {
+    TRIE_HIT[node] = KNOWN_RAW.length;
+    KNOWN_RAW.push(spelling);
+    KNOWN_CANONICAL.push(canonical);
+  }
+}
+
+/**
+ * The engine's single copy of a string (as for property names): comparing two interned strings
+ * is a pointer comparison, which is what header lookups by canonical name do all the time.
+ */
+function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
 for (const sp of KNOWN_SPELLINGS) {
-  const lower = sp.toLowerCase();
-  const canonical = COMPACT[lower] ?? lower;
-  const lists = KNOWN[sp.length] ?? [];
-  KNOWN[sp.length] = lists;
-  lists.push(sp, canonical);
-  if (lower !== sp) lists.push(lower, canonical);
+  const lower = intern(sp.toLowerCase());
+  const canonical = intern(COMPACT[lower] ?? lower);
+  addKnown(sp, canonical);
+  if (lower !== sp) addKnown(lower, canonical);
   cache.set(sp, canonical);
   cache.set(lower, canonical);
+}
+
+/** Result of scanHeaderName (reused; read it before the next call). */
+export const NAME_SCAN = {
+  /** Index of the colon, -1 when the line has none. */
+  colon: -1,
+  /** End of the name (white space before the colon excluded). */
+  end: 0,
+  /** First character of the name that is not a token character, -1 when none. */
+  bad: -1,
+  /** Index into knownRaw/knownCanonical of a well-known spelling, 0 when the name is not one. */
+  known: 0,
+};
+
+/**
+ * Scans the header name starting at s[from] up to its colon (before `to`, the end of the
+ * line): finds the colon, the end of the name, the first invalid character, and whether the
+ * name is a well-known spelling. One pass, no allocation.
+ */
+export function scanHeaderName(s: string, from: number, to: number): void {
+  // While the characters follow a known spelling they are token characters by construction.
+  let node = 0;
+  let i = from;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) break;
+    const next = TRIE_NEXT[node * 128 + c]!;
+    if (next === 0) break;
+    node = next - 1;
+  }
+  if (i < to && s.charCodeAt(i) === 58) {
+    // The usual case: a well-known name (or a prefix of one) right before its colon.
+    NAME_SCAN.colon = i;
+    NAME_SCAN.end = i;
+    if (TRIE_HIT[node]! > 0 && i > from) {
+      NAME_SCAN.bad = -1;
+      NAME_SCAN.known = TRIE_HIT[node]!;
+      return;
+    }
+    NAME_SCAN.bad = -1;
+    NAME_SCAN.known = 0;
+    return;
+  }
+  // Anything else: white space before the colon, other names, invalid characters.
+  const atWs = node;
+  let bad = -1;
+  let end = -1;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) break;
+    if (c === 32 || c === 9) {
+      if (end < 0) end = i;
+      continue;
+    }
+    if (end >= 0) {
+      // Text after white space inside the name: the white space is the invalid character.
+      if (bad < 0) bad = end;
+      end = -1;
+    }
+    node = -1;
+    if (c >= 128 || TOKEN[c] !== 1) {
+      if (bad < 0) bad = i;
+    }
+  }
+  NAME_SCAN.colon = i < to ? i : -1;
+  NAME_SCAN.end = end >= 0 ? end : i;
+  NAME_SCAN.bad = bad;
+  // A known name followed only by white space before the colon is still that name.
+  NAME_SCAN.known = node >= 0 && bad < 0 && atWs > 0 ? TRIE_HIT[atWs]! : 0;
+}
+
+export function knownRaw(k: number): string {
+  return KNOWN_RAW[k]!;
+}
+export function knownCanonical(k: number): string {
+  return KNOWN_CANONICAL[k]!;
 }
 
 /**

@@ -1,5 +1,12 @@
 /** hardline's SIP core: parse, inspect, build and write SIP messages. */
-export { type Challenge, digestAuthorization, parseAuthParams, parseChallenge } from './digest.js';
+export {
+  type AuthValue,
+  type Challenge,
+  digestAuthorization,
+  parseAuthParams,
+  parseAuthValue,
+  parseChallenge,
+} from './digest.js';
 export { type CSeq, NameAddr, parseCSeq, parseNameAddr, parseVia, type Via } from './fields.js';
 export { type FramerEvent, StreamFramer } from './framer.js';
 export { COMPACT, canonicalName, LIST_HEADERS, splitList } from './headers.js';

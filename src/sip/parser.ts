@@ -1,5 +1,12 @@
 import { isAscii } from 'node:buffer';
-import { canonicalName, firstNonToken, KNOWN } from './headers.js';
+import {
+  canonicalName,
+  firstNonToken,
+  knownCanonical,
+  knownRaw,
+  NAME_SCAN,
+  scanHeaderName,
+} from './headers.js';
 import { SipHeader, SipMessage } from './message.js';
 
 /**
@@ -48,6 +55,8 @@ export interface ParseOptions {
 const DEFAULT_MAX_SIZE = 256 * 1024;
 const DEFAULT_MAX_HEADERS = 256;
 const CONTENT_LENGTH = canonicalName('Content-Length');
+/** Control characters and white space, which a Request-URI never contains. */
+const CONTROL = /[\x00-\x20\x7f]/;
 
 function err(code: SipParseErrorCode, message: string, offset: number): SipParseResult {
   return { ok: false, error: { code, message, offset } };
@@ -56,32 +65,38 @@ function err(code: SipParseErrorCode, message: string, offset: number): SipParse
 /** Parses one SIP message from bytes or text. Never throws. */
 export function parse(input: Buffer | Uint8Array | string, opts?: ParseOptions): SipParseResult {
   try {
-    return parseUnsafe(input, opts);
+    const maxSize = opts?.maxSize ?? DEFAULT_MAX_SIZE;
+    if (typeof input === 'string') {
+      const bytes = Buffer.byteLength(input, 'utf8');
+      if (bytes > maxSize)
+        return err('HL_SIP_TOO_LARGE', `message of ${bytes} bytes exceeds ${maxSize}`, maxSize);
+      // Non-ASCII text: work on its UTF-8 bytes so offsets and Content-Length are in bytes.
+      if (bytes !== input.length) return parseBytes(Buffer.from(input, 'utf8'), opts, maxSize);
+      return parseText(input, undefined, opts);
+    }
+    const buf = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    return parseBytes(buf, opts, maxSize);
   } catch (e) {
     // Defensive: a bug must not take a long-running listener down.
     return err('HL_SIP_START_LINE', `internal parser error: ${(e as Error).message}`, 0);
   }
 }
 
-function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): SipParseResult {
-  const maxSize = opts?.maxSize ?? DEFAULT_MAX_SIZE;
+function parseBytes(buf: Buffer, opts: ParseOptions | undefined, maxSize: number): SipParseResult {
+  if (buf.length > maxSize)
+    return err('HL_SIP_TOO_LARGE', `message of ${buf.length} bytes exceeds ${maxSize}`, maxSize);
+  return parseText(buf.toString('latin1'), buf, opts);
+}
+
+/**
+ * The parser proper, on text with one character per byte (so every index is a byte offset);
+ * `buf` is the original bytes when the input was bytes (the body is then taken from them).
+ * Strings and buffers meet here, so this code sees one type of input whatever the caller has.
+ */
+function parseText(text: string, buf: Buffer | undefined, opts: ParseOptions | undefined): SipParseResult {
   const stream = opts?.mode === 'stream';
-  let buf: Buffer | undefined;
-  /** The input as one character per byte (latin1), so every index is a byte offset. */
-  let text: string;
-  if (typeof input === 'string') {
-    const bytes = Buffer.byteLength(input, 'utf8');
-    if (bytes > maxSize)
-      return err('HL_SIP_TOO_LARGE', `message of ${bytes} bytes exceeds ${maxSize}`, maxSize);
-    // Non-ASCII text: work on its UTF-8 bytes so offsets and Content-Length are in bytes.
-    if (bytes !== input.length) return parseUnsafe(Buffer.from(input, 'utf8'), opts);
-    text = input;
-  } else {
-    buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    if (buf.length > maxSize)
-      return err('HL_SIP_TOO_LARGE', `message of ${buf.length} bytes exceeds ${maxSize}`, maxSize);
-    text = buf.toString('latin1');
-  }
   const total = text.length;
 
   // RFC 3261 7.5: ignore CRLFs before the start line.
@@ -145,10 +160,9 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
       return err('HL_SIP_START_LINE', 'request line without a SIP version', lineEnd);
     if (sp2 === sp1 + 1) return err('HL_SIP_REQUEST_URI', 'empty Request-URI', sp2);
     uri = text.slice(sp1 + 1, sp2);
-    for (let k = sp1 + 1; k < sp2; k++) {
-      const c = text.charCodeAt(k);
-      if (c < 33 || c === 127) return err('HL_SIP_REQUEST_URI', 'control character in Request-URI', k);
-    }
+    // One native scan (the regular expression engine) instead of a character loop.
+    if (CONTROL.test(uri))
+      return err('HL_SIP_REQUEST_URI', 'control character in Request-URI', sp1 + 1 + uri.search(CONTROL));
     if (uri.indexOf(':') <= 0) return err('HL_SIP_REQUEST_URI', 'Request-URI has no scheme', sp1 + 1);
     version = text.slice(sp2 + 1, lineEnd);
     if (!isVersion(version)) return err('HL_SIP_VERSION', `unsupported version ${clip(version)}`, sp2 + 1);
@@ -182,45 +196,39 @@ function parseUnsafe(input: Buffer | Uint8Array | string, opts?: ParseOptions): 
       pos = eol + 1;
       continue;
     }
-    const colon = text.indexOf(':', pos);
-    if (colon < 0 || colon >= le) return err('HL_SIP_HEADER', 'header line without a colon', pos);
-    let ne = colon;
-    while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
+    scanHeaderName(text, pos, le);
+    const colon = NAME_SCAN.colon;
+    if (colon < 0) return err('HL_SIP_HEADER', 'header line without a colon', pos);
+    const ne = NAME_SCAN.end;
     if (ne === pos) return err('HL_SIP_HEADER', 'empty header name', pos);
+    if (NAME_SCAN.bad >= 0 && NAME_SCAN.bad < ne)
+      return err('HL_SIP_HEADER', 'invalid character in header name', NAME_SCAN.bad);
     let vs = colon + 1;
-    while (vs < le && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
-    while (le > vs && (text.charCodeAt(le - 1) === 32 || text.charCodeAt(le - 1) === 9)) le--;
+    let w = text.charCodeAt(vs);
+    while (vs < le && (w === 32 || w === 9)) w = text.charCodeAt(++vs);
+    w = text.charCodeAt(le - 1);
+    while (le > vs && (w === 32 || w === 9)) w = text.charCodeAt(--le - 1);
     if (headers.length >= maxHeaders)
       return err('HL_SIP_TOO_MANY_HEADERS', `more than ${maxHeaders} header lines`, pos);
-    // Well-known spellings are matched in place (no allocation, already validated).
-    let raw: string | undefined;
-    let name: string | undefined;
-    const cands = KNOWN[ne - pos];
-    if (cands !== undefined) {
-      for (let k = 0; k < cands.length; k += 2) {
-        if (text.startsWith(cands[k]!, pos)) {
-          raw = cands[k]!;
-          name = cands[k + 1]!;
-          break;
-        }
-      }
-    }
-    if (raw === undefined || name === undefined) {
-      const badN = firstNonToken(text, pos, ne);
-      if (badN >= 0) return err('HL_SIP_HEADER', 'invalid character in header name', badN);
+    // Well-known spellings come from a table (no allocation); others are sliced once.
+    let raw: string;
+    let name: string;
+    const known = NAME_SCAN.known;
+    if (known > 0) {
+      raw = knownRaw(known);
+      name = knownCanonical(known);
+    } else {
       raw = text.slice(pos, ne);
       name = canonicalName(raw);
     }
-    const h = new SipHeader(name, raw, text.slice(vs, le), pos);
+    const h = new SipHeader(name, raw, undefined, pos, text, vs, le);
     headers.push(h);
     last = h;
     if (name === CONTENT_LENGTH) {
-      const v = h.value;
       let num = 0;
-      if (v.length === 0 || v.length > 10)
-        return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
-      for (let k = 0; k < v.length; k++) {
-        const d = v.charCodeAt(k) - 48;
+      if (le === vs || le - vs > 10) return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
+      for (let k = vs; k < le; k++) {
+        const d = text.charCodeAt(k) - 48;
         if (d < 0 || d > 9) return err('HL_SIP_CONTENT_LENGTH', 'invalid Content-Length', h.offset);
         num = num * 10 + d;
       }

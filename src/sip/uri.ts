@@ -1,11 +1,12 @@
 import ipaddr from 'ipaddr.js';
+import { buildParams, type Params, percentDecode, scanParams, setParam } from './params.js';
+
+export { type Params, percentDecode, setParam } from './params.js';
 
 /**
  * SIP/SIPS (RFC 3261 19.1), tel (RFC 3966) and other absolute URIs. Parsing never throws; a bad
  * URI yields an error with the position (relative to the URI text) where it went wrong.
  */
-
-export type Params = Record<string, string | null>;
 
 export interface SipUri {
   scheme: 'sip' | 'sips';
@@ -60,28 +61,6 @@ function fail(message: string, offset: number): UriResult {
   return { ok: false, error: { code: 'HL_SIP_URI', message, offset } };
 }
 
-const HEX = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-
-/** Decodes %HH escapes (UTF-8). Returns undefined for a malformed escape. */
-export function percentDecode(s: string): string | undefined {
-  const first = s.indexOf('%');
-  if (first < 0) return s;
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 37) {
-      if (i + 2 >= s.length) return undefined;
-      const h1 = s.charCodeAt(i + 1);
-      const h2 = s.charCodeAt(i + 2);
-      if (!HEX(h1) || !HEX(h2)) return undefined;
-      bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (c < 128) bytes.push(c);
-    else for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b);
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** Escapes characters outside `allowed` as %HH (UTF-8). */
 export function percentEncode(s: string, allowed: RegExp): string {
   let out = '';
@@ -96,35 +75,98 @@ const USER_OK = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/]$/;
 const PARAM_OK = /^[A-Za-z0-9\-_.!~*'()[\]/:&+$]$/;
 const HDR_OK = /^[A-Za-z0-9\-_.!~*'()[\]/?:+$]$/;
 
-/** Characters allowed unescaped in hostnames. */
-function isHostnameChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
-}
-
-function isIpv4(s: string): boolean {
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || value > 255) return false;
-      parts++;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      digits++;
-      if (digits > 3) return false;
-      value = value * 10 + (c - 48);
-    } else return false;
-  }
-  return parts === 3 && digits > 0 && value <= 255;
-}
-
 export interface HostPort {
   host: string;
   hostType: 'ipv4' | 'ipv6' | 'name';
   port?: number;
+}
+
+let hostError = '';
+/** The message of the last error returned by hostPortInto. */
+export function lastHostError(): string {
+  return hostError;
+}
+
+function hostFail(message: string, offset: number): number {
+  hostError = message;
+  return offset;
+}
+
+/**
+ * Parses `host[:port]` (IPv6 in brackets) in s[from, to) into `out` (host, hostType, port).
+ * Returns -1 on success, else the error offset relative to `from` (message: lastHostError()).
+ * One pass: the characters are checked and an IPv4 address validated as they are read.
+ */
+export function hostPortInto(
+  s: string,
+  from: number,
+  to: number,
+  out: { host: string; hostType: HostPort['hostType']; port?: number | undefined },
+): number {
+  if (to <= from) return hostFail('empty host', 0);
+  let rest: number;
+  if (s.charCodeAt(from) === 91 /* [ */) {
+    const close = s.indexOf(']', from);
+    if (close < 0 || close >= to) return hostFail('IPv6 reference without ]', 0);
+    const host = s.slice(from + 1, close);
+    if (!ipaddr.IPv6.isValid(host)) return hostFail(`invalid IPv6 address ${host}`, 1);
+    out.host = host;
+    out.hostType = 'ipv6';
+    rest = close + 1;
+  } else {
+    let i = from;
+    let digitsDots = true;
+    let upper = false;
+    // IPv4 state: dots seen, digits in the current part, its value, and whether it is valid so far.
+    let dots = 0;
+    let digits = 0;
+    let part = 0;
+    let v4 = true;
+    for (; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        if (++digits > 3) v4 = false;
+        part = part * 10 + c - 48;
+        continue;
+      }
+      if (c === 46) {
+        if (digits === 0 || part > 255) v4 = false;
+        dots++;
+        digits = 0;
+        part = 0;
+        continue;
+      }
+      if (c === 58) break;
+      digitsDots = false;
+      if (c >= 97 && c <= 122) continue;
+      if (c >= 65 && c <= 90) upper = true;
+      else if (c !== 45) return hostFail(`invalid character '${s[i]}' in host`, i - from);
+    }
+    if (i === from) return hostFail('empty host', 0);
+    const host = s.slice(from, i);
+    rest = i;
+    if (digitsDots) {
+      if (!v4 || dots !== 3 || digits === 0 || part > 255) return hostFail(`invalid IPv4 address ${host}`, 0);
+      out.host = host;
+      out.hostType = 'ipv4';
+    } else {
+      out.host = upper ? host.toLowerCase() : host;
+      out.hostType = 'name';
+    }
+  }
+  if (rest === to) return -1;
+  if (s.charCodeAt(rest) !== 58) return hostFail('unexpected text after host', rest - from);
+  let port = 0;
+  const ps = rest + 1;
+  if (ps === to || to - ps > 5) return hostFail('invalid port', ps - from);
+  for (let k = ps; k < to; k++) {
+    const d = s.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return hostFail('invalid port', ps - from);
+    port = port * 10 + d;
+  }
+  if (port > 65535) return hostFail('port above 65535', ps - from);
+  out.port = port;
+  return -1;
 }
 
 /**
@@ -136,66 +178,16 @@ export function parseHostPort(
   from = 0,
   to: number = s.length,
 ): { ok: true; value: HostPort } | { ok: false; message: string; offset: number } {
-  if (to <= from) return { ok: false, message: 'empty host', offset: 0 };
-  let host: string;
-  let hostType: HostPort['hostType'];
-  let rest: number;
-  if (s.charCodeAt(from) === 91 /* [ */) {
-    const close = s.indexOf(']', from);
-    if (close < 0 || close >= to) return { ok: false, message: 'IPv6 reference without ]', offset: 0 };
-    host = s.slice(from + 1, close);
-    if (!ipaddr.IPv6.isValid(host)) return { ok: false, message: `invalid IPv6 address ${host}`, offset: 1 };
-    hostType = 'ipv6';
-    rest = close + 1;
-  } else {
-    let i = from;
-    let digitsDots = true;
-    let upper = false;
-    for (; i < to; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 58) break;
-      if (!isHostnameChar(c))
-        return { ok: false, message: `invalid character '${s[i]}' in host`, offset: i - from };
-      if ((c < 48 || c > 57) && c !== 46) {
-        digitsDots = false;
-        if (c >= 65 && c <= 90) upper = true;
-      }
-    }
-    if (i === from) return { ok: false, message: 'empty host', offset: 0 };
-    host = s.slice(from, i);
-    rest = i;
-    if (digitsDots) {
-      if (!isIpv4(host)) return { ok: false, message: `invalid IPv4 address ${host}`, offset: 0 };
-      hostType = 'ipv4';
-    } else {
-      hostType = 'name';
-      if (upper) host = host.toLowerCase();
-    }
-  }
-  if (rest === to) return { ok: true, value: { host, hostType } };
-  if (s.charCodeAt(rest) !== 58)
-    return { ok: false, message: 'unexpected text after host', offset: rest - from };
-  let port = 0;
-  const ps = rest + 1;
-  if (ps === to || to - ps > 5) return { ok: false, message: 'invalid port', offset: ps - from };
-  for (let k = ps; k < to; k++) {
-    const d = s.charCodeAt(k) - 48;
-    if (d < 0 || d > 9) return { ok: false, message: 'invalid port', offset: ps - from };
-    port = port * 10 + d;
-  }
-  if (port > 65535) return { ok: false, message: 'port above 65535', offset: ps - from };
-  return { ok: true, value: { host, hostType, port } };
-}
-
-/** Sets a parameter; `__proto__` and friends are stored as plain data. */
-export function setParam(into: Params, name: string, value: string | null): void {
-  const c = name.charCodeAt(0);
-  if (
-    (c === 95 || c === 99 || c === 112) &&
-    (name === '__proto__' || name === 'constructor' || name === 'prototype')
-  )
-    Object.defineProperty(into, name, { value, enumerable: true, writable: true, configurable: true });
-  else into[name] = value;
+  const out: { host: string; hostType: HostPort['hostType']; port?: number | undefined } = {
+    host: '',
+    hostType: 'name',
+    port: undefined,
+  };
+  const e = hostPortInto(s, from, to, out);
+  if (e >= 0) return { ok: false, message: hostError, offset: e };
+  const value: HostPort = { host: out.host, hostType: out.hostType };
+  if (out.port !== undefined) value.port = out.port;
+  return { ok: true, value };
 }
 
 /**
@@ -203,54 +195,35 @@ export function setParam(into: Params, name: string, value: string | null): void
  * offset of the problem. Quoted values (allowed in header params) keep their quotes stripped.
  */
 export function parseParams(s: string, from: number, to: number, into: Params, decode: boolean): number {
-  let i = from;
-  while (i < to) {
-    // skip ; and whitespace
-    while (i < to) {
-      const c = s.charCodeAt(i);
-      if (c === 59 || c === 32 || c === 9) i++;
-      else break;
-    }
-    if (i >= to) break;
-    const nameStart = i;
-    while (i < to) {
-      const c = s.charCodeAt(i);
-      if (c === 59 || c === 61 || c === 32 || c === 9) break;
-      i++;
-    }
-    let name = s.slice(nameStart, i);
-    while (i < to && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
-    let value: string | null = null;
-    if (i < to && s.charCodeAt(i) === 61) {
-      i++;
-      while (i < to && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
-      if (i < to && s.charCodeAt(i) === 34) {
-        const q = readQuoted(s, i, to);
-        if (!q) return i;
-        value = q.text;
-        i = q.end;
-      } else {
-        const vs = i;
-        while (i < to && s.charCodeAt(i) !== 59) i++;
-        value = s.slice(vs, i).trimEnd();
-        if (decode) {
-          const d = percentDecode(value);
-          if (d === undefined) return vs;
-          value = d;
-        }
-      }
-    }
-    if (name.length === 0) return nameStart;
-    if (decode) {
-      const d = percentDecode(name);
-      if (d === undefined) return nameStart;
-      name = d;
-    }
-    setParam(into, name.toLowerCase(), value);
-    while (i < to && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
-    if (i < to && s.charCodeAt(i) !== 59) return i;
+  const bad = scanParams(s, from, to);
+  if (bad >= 0) return bad;
+  return buildParams(s, into, decode);
+}
+
+/** End (one past the closing quote) of the quoted string starting at s[i] === '"', or -1. */
+export function quotedEnd(s: string, i: number, to: number = s.length): number {
+  for (let k = i + 1; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 92) k++;
+    else if (c === 34) return k + 1;
   }
   return -1;
+}
+
+/** The text of the quoted string s[start, end) (quotes included), backslash escapes removed. */
+export function unquote(s: string, start: number, end: number): string {
+  const bs = s.indexOf('\\', start + 1);
+  if (bs < 0 || bs >= end - 1) return s.slice(start + 1, end - 1);
+  let out = '';
+  let seg = start + 1;
+  for (let k = bs; k < end - 1; k++) {
+    if (s.charCodeAt(k) === 92) {
+      out += s.slice(seg, k) + s[k + 1];
+      k++;
+      seg = k + 1;
+    }
+  }
+  return out + s.slice(seg, end - 1);
 }
 
 /** Reads a quoted string starting at s[i] === '"'; returns its unescaped text and end. */
@@ -259,22 +232,8 @@ export function readQuoted(
   i: number,
   to: number = s.length,
 ): { text: string; end: number } | undefined {
-  let out = '';
-  let segStart = i + 1;
-  for (let k = i + 1; k < to; k++) {
-    const c = s.charCodeAt(k);
-    if (c === 92) {
-      out += s.slice(segStart, k);
-      if (k + 1 >= to) return undefined;
-      out += s[k + 1];
-      k++;
-      segStart = k + 1;
-    } else if (c === 34) {
-      out += s.slice(segStart, k);
-      return { text: out, end: k + 1 };
-    }
-  }
-  return undefined;
+  const end = quotedEnd(s, i, to);
+  return end < 0 ? undefined : { text: unquote(s, i, end), end };
 }
 
 /** Parses a URI. Never throws. */

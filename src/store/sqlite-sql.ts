@@ -51,6 +51,19 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   offset INTEGER NOT NULL,
   updated INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS clock_skew (
+  source TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  run TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  median_ms REAL NOT NULL,
+  min_ms REAL NOT NULL,
+  max_ms REAL NOT NULL,
+  max_abs_ms REAL NOT NULL,
+  resolution_ms INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY (source, bucket, run)
+);
 `;
 
 /** The values of one row insert/update, in statement order. */

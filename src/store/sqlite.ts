@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { HardlineError } from '../core/errors.js';
 import { isAuthSuccess, type SecurityEvent } from '../watch/event.js';
 import type { Incident } from '../watch/incident.js';
+import type { ClockSkewRow } from '../watch/skew.js';
 import {
   openDatabase,
   prepareWrites,
@@ -244,7 +245,33 @@ export class SqliteStore implements WatchStore {
     const inc = this.db
       .prepare('DELETE FROM incidents WHERE time < ?')
       .run(now - retention.incidents * 1000).changes;
+    this.db.prepare('DELETE FROM clock_skew WHERE last_seen < ?').run(now - retention.events * 1000);
     return { events: ev, incidents: inc };
+  }
+
+  /** Clock-skew summaries (one row per source, hour and watch run; a newer summary replaces it). */
+  recordClockSkew(rows: ClockSkewRow[]): void {
+    if (rows.length === 0) return;
+    this.drain();
+    const st = this.db.prepare(
+      `INSERT OR REPLACE INTO clock_skew(source, bucket, run, samples, median_ms, min_ms, max_ms, max_abs_ms, resolution_ms, last_seen)
+       VALUES (?,?,?,?,?,?,?,?,?,?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows)
+        st.run(
+          r.source,
+          r.bucket,
+          r.run,
+          r.samples,
+          r.medianMs,
+          r.minMs,
+          r.maxMs,
+          r.maxAbsMs,
+          r.resolutionMs,
+          r.lastSeen,
+        );
+    })();
   }
 
   close(): void {

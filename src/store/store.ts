@@ -1,5 +1,6 @@
 import type { SecurityEvent } from '../watch/event.js';
 import type { Incident } from '../watch/incident.js';
+import type { ClockSkewRow } from '../watch/skew.js';
 
 /** Where a tailed file was read up to: the byte after the last complete line. */
 export interface Checkpoint {
@@ -47,6 +48,8 @@ export interface WatchStore {
   incidents(opts?: { since?: number; limit?: number }): Incident[];
   endpoints(): EndpointRecord[];
   counts(): { events: number; incidents: number; endpoints: number };
+  /** Clock-skew summaries per event source (src/watch/skew.ts); optional for other stores. */
+  recordClockSkew?(rows: ClockSkewRow[]): void;
   /** Deletes events and incidents older than the retention (relative to `now`, ms). */
   prune(now: number, retention: Retention): { events: number; incidents: number };
   close(): void;

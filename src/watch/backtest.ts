@@ -3,8 +3,11 @@ import type { Policy } from '../policy/schema.js';
 import type { Classification } from './classify.js';
 import { isAuthSuccess, type SecurityEvent } from './event.js';
 import type { Incident } from './incident.js';
+import { type PcapImportSummary, pcapEvents } from './pcap-import.js';
 import { Pipeline } from './pipeline.js';
+import { SipTransactionTracker } from './sip-transactions.js';
 import { readLineBatches } from './sources/lines.js';
+import { emptyPcapStats } from './sources/pcap.js';
 
 /**
  * Replays history through the same decoders and detectors as watch. Time is the events' own
@@ -15,6 +18,10 @@ import { readLineBatches } from './sources/lines.js';
 export interface BacktestOptions {
   policy: Policy;
   files: string[];
+  /** Capture files (pcap/pcapng), merged with the logs in event-time order. */
+  pcap?: string[];
+  /** The PBX's own addresses (which side of captured SIP is the PBX). */
+  pbxAddresses?: string[];
   pbx?: string;
   only?: string[];
 }
@@ -44,10 +51,15 @@ export interface BacktestResult {
   lastEvent?: number;
   incidents: Incident[];
   wouldBan: WouldBan[];
+  /** One summary per capture file. */
+  pcap?: PcapImportSummary[];
 }
 
 interface FileCursor {
-  it: AsyncGenerator<string[]>;
+  it?: AsyncGenerator<string[]>;
+  /** Capture files yield events directly. */
+  events?: AsyncGenerator<SecurityEvent[]>;
+  summary?: PcapImportSummary;
   queue: SecurityEvent[];
   done: boolean;
   ref: number;
@@ -92,10 +104,44 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     const ref = f === '-' ? Date.now() : (await stat(f)).mtimeMs;
     cursors.push({ it: readLineBatches(f), queue: [], done: false, ref, file: f, lineNo: 0 });
   }
+  const captures: PcapImportSummary[] = [];
+  for (const f of o.pcap ?? []) {
+    const tracker = new SipTransactionTracker({
+      policy: o.policy,
+      ...(o.pbxAddresses ? { pbxAddresses: o.pbxAddresses } : {}),
+      ...(o.pbx ? { pbx: o.pbx } : {}),
+    });
+    const summary: PcapImportSummary = { file: f, pcap: emptyPcapStats(), sip: tracker.stats, events: 0 };
+    captures.push(summary);
+    const events = pcapEvents(f, {
+      tracker,
+      decoder: p.decoder,
+      stats: summary.pcap,
+      ...(o.pbx ? { pbx: o.pbx } : {}),
+    });
+    cursors.push({ events, summary, queue: [], done: false, ref: 0, file: f, lineNo: 0 });
+  }
   let lines = 0;
   const refill = async (c: FileCursor) => {
     while (!c.done && c.queue.length === 0) {
-      const n = await c.it.next();
+      if (c.events) {
+        const n = await c.events.next();
+        if (n.done) {
+          c.done = true;
+          const s = c.summary!;
+          formats['pcap-sip'] ??= { lines: 0, decoded: 0, unmatched: 0 };
+          const fc = formats['pcap-sip'];
+          fc.lines += s.sip.messages;
+          fc.decoded += s.sip.messages - s.sip.malformed;
+          fc.unmatched += s.sip.malformed;
+          lines += s.sip.messages;
+          return;
+        }
+        c.summary!.events += n.value.length;
+        for (const ev of n.value) c.queue.push(ev);
+        continue;
+      }
+      const n = await c.it!.next();
       if (n.done) {
         c.done = true;
         return;
@@ -157,6 +203,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     ...(last !== undefined ? { lastEvent: last } : {}),
     incidents,
     wouldBan: wouldBan(incidents, success, (ip) => p.engine.classifier.classify(ip)),
+    ...(captures.length ? { pcap: captures } : {}),
   };
 }
 

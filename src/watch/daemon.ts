@@ -1,21 +1,29 @@
+import { statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
+import { HardlineError } from '../core/errors.js';
 import type { Policy } from '../policy/schema.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Checkpoint, WatchStore } from '../store/store.js';
 import type { LineContext } from './decoder.js';
-import { parseHostPort } from './event.js';
+import type { SecurityEvent } from './event.js';
 import type { Incident } from './incident.js';
 import { limitHeapGrowth, MemoryGuard } from './memory.js';
 import { formatIncidentLine } from './outputs/format.js';
 import { JsonlSink } from './outputs/jsonl.js';
 import { WatchMetrics } from './outputs/metrics.js';
+import type { WatchOutput } from './outputs/output.js';
 import { type WebhookKind, WebhookSender } from './outputs/webhook.js';
+import { type PcapImportSummary, pcapEvents, pcapSummaryLine } from './pcap-import.js';
 import { Pipeline } from './pipeline.js';
-import { type SipTransactionDecoder, unavailableSipDecoder } from './sip.js';
+import type { SipTransactionDecoder } from './sip.js';
+import { SipTransactionTracker } from './sip-transactions.js';
+import { ClockSkewTracker } from './skew.js';
 import { listenHep } from './sources/hep.js';
 import { type Listener, parseListenUrl } from './sources/listen.js';
+import { emptyPcapStats } from './sources/pcap.js';
+import { hepSipCapture, peerIp } from './sources/sip-capture.js';
 import { listenSyslog } from './sources/syslog.js';
 import { FileTail } from './sources/tail.js';
 
@@ -50,9 +58,15 @@ export interface WatchOptions {
    * (default 20; 0 keeps V8's own heuristic, which allows up to 300 %). See limitHeapGrowth.
    */
   heapGrowthPercent?: number;
-  /** Phase B plugs the SIP transaction decoder in here. */
+  /** SIP over HEP: the transaction decoder (default: SipTransactionTracker on the policy). */
   sipDecoder?: SipTransactionDecoder;
+  /** The PBX's own addresses (`--pbx-address`): which side of captured SIP is the PBX. */
+  pbxAddresses?: string[];
+  /** Capture files imported once (pcap/pcapng), after the live sources are up. */
+  pcap?: string[];
   logger?: Logger;
+  /** Further outputs (alert channels, ban manager, dashboard); more can be added with addOutput(). */
+  outputs?: WatchOutput[];
 }
 
 export interface WatchHandle {
@@ -63,8 +77,12 @@ export interface WatchHandle {
   /** Bound ports of the listeners: `syslog URL` / `hep URL` as given -> port. */
   ports: Record<string, number>;
   metricsPort?: number;
+  /** One summary per imported capture file (`pcap`), in order. */
+  pcapImports: PcapImportSummary[];
   /** Commits pending events and outputs now (also runs every 250 ms). */
   flush(): void;
+  /** Feeds an output from now on (events as decoded, incidents once committed); closed at stop. */
+  addOutput(out: WatchOutput): void;
   stop(): Promise<void>;
 }
 
@@ -116,13 +134,36 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         },
       }),
   );
-  const sip = o.sipDecoder ?? unavailableSipDecoder;
+  const sipOptions = {
+    policy: o.policy,
+    ...(o.pbxAddresses ? { pbxAddresses: o.pbxAddresses } : {}),
+    ...(o.pbx ? { pbx: o.pbx } : {}),
+  };
+  const sip = o.sipDecoder ?? new SipTransactionTracker(sipOptions);
   limitHeapGrowth(o.heapGrowthPercent ?? 20);
+  /** Event time of the newest HEP SIP capture and the wall time it arrived (to expire on a quiet wire). */
+  let sipSeen: { time: number; wall: number } | undefined;
   const guard = new MemoryGuard(o.maxRssMB ?? 160);
+  /** Clock skew per event source (live data only: not a file's backlog, not capture imports). */
+  const skew = new ClockSkewTracker();
+  let tailsLive = false;
   let overLimit = 0;
   let posted: Incident[] = [];
+  let banCommit: NodeJS.Immediate | undefined;
   /** Events buffered since the last commit: network sources commit in small batches. */
   let pendingEvents = 0;
+  const outputs: WatchOutput[] = [];
+  let eventHooks: ((ev: SecurityEvent) => void)[] = [];
+  let outputErrors = 0;
+  const outputFailed = (e: unknown) => {
+    if (outputErrors++ < 20 || outputErrors % 1000 === 0)
+      logger.error({ err: (e as Error).message }, 'an output failed; ingest goes on');
+  };
+  const addOutput = (out: WatchOutput) => {
+    outputs.push(out);
+    eventHooks = outputs.filter((x) => x.event).map((x) => (ev) => x.event!(ev));
+  };
+  for (const out of o.outputs ?? []) addOutput(out);
   const pipeline = await Pipeline.create({
     policy: o.policy,
     metrics,
@@ -132,10 +173,23 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
           store.addEvent(ev);
           pendingEvents++;
           jsonl?.event(ev);
+          for (const h of eventHooks) {
+            try {
+              h(ev);
+            } catch (e) {
+              outputFailed(e);
+            }
+          }
         },
         incident: (i) => {
           store.addIncident(i);
           posted.push(i);
+          // a ban should not wait for the 250 ms timer: commit as soon as this batch is done
+          if (i.decision.action === 'ban' && !banCommit)
+            banCommit = setImmediate(() => {
+              banCommit = undefined;
+              safeCommit();
+            });
         },
       },
     ],
@@ -182,6 +236,13 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     for (const i of list) {
       jsonl?.incident(i);
       for (const h of hooks) h.enqueue(i);
+      for (const out of outputs) {
+        try {
+          out.incident?.(i);
+        } catch (e) {
+          outputFailed(e);
+        }
+      }
       logger.warn(
         { incident: i.id, detector: i.detector, severity: i.severity, decision: i.decision, count: i.count },
         formatIncidentLine(i),
@@ -217,7 +278,14 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         const now = Date.now();
         for (const line of lines) {
           if (line.length === 0) continue;
-          pipeline.line(line, { fallbackTime: now, refTime: now, origin, ...(o.pbx ? { pbx: o.pbx } : {}) });
+          const r = pipeline.line(line, {
+            fallbackTime: now,
+            refTime: now,
+            origin,
+            ...(o.pbx ? { pbx: o.pbx } : {}),
+          });
+          const t = r.events[0]?.time;
+          if (tailsLive && t !== undefined && t !== now) skew.sample(`file:${key}`, t, now);
         }
         commit([checkpoint]);
       },
@@ -234,6 +302,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       url,
       (m, peer, transport) => {
         metrics.packetTally.add('syslog', transport);
+        if (m.timed) skew.sample(`syslog:${peerIp(peer) ?? peer}`, m.time, Date.now());
         pipeline.line(m.message, {
           fallbackTime: m.time,
           refTime: Date.now(),
@@ -267,6 +336,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         if (!p.payload) return; // keepalive
         const time =
           p.timeSec !== undefined ? p.timeSec * 1000 + Math.floor((p.timeUsec ?? 0) / 1000) : Date.now();
+        if (p.timeSec !== undefined) skew.sample(`hep:${peerIp(peer) ?? peer}`, time, Date.now());
         const origin = `hep:${transport}://${peer}${p.nodeName ? ` node ${p.nodeName}` : ''}${p.captureId !== undefined ? ` id ${p.captureId}` : ''}`;
         if (p.protoType === 100) {
           // log lines, decoded from the payload bytes (blank lines skipped)
@@ -274,32 +344,24 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
           if (o.pbx) ctx.pbx = o.pbx;
           pipeline.chunk(p.payload, 0, p.payload.length, ctx);
         } else if (p.protoType === 1) {
-          const tr = p.ipProto === 6 ? 'tcp' : p.ipProto === 17 ? 'udp' : undefined;
-          const src = p.srcIp ? parseHostPort(p.srcIp, tr) : undefined;
-          const dst = p.dstIp ? parseHostPort(p.dstIp, tr) : undefined;
-          if (!src || !dst) {
-            pipeline.undecoded('hep sip packet without addresses');
+          const cap = hepSipCapture(p, {
+            origin,
+            fallbackTime: time,
+            ...(peerIp(peer) ? { agent: peerIp(peer)! } : {}),
+          });
+          if (typeof cap === 'string') {
+            pipeline.undecoded(cap);
             return;
           }
-          if (p.srcPort !== undefined) src.port = p.srcPort;
-          if (p.dstPort !== undefined) dst.port = p.dstPort;
-          const res = sip.decode({
-            time,
-            src,
-            dst,
-            payload: p.payload,
-            origin,
-            ...(p.correlationId ? { correlationId: p.correlationId } : {}),
-            ...(p.captureId !== undefined ? { captureId: p.captureId } : {}),
-            ...(p.nodeName ? { nodeName: p.nodeName } : {}),
-          });
+          if (!sipSeen || cap.time >= sipSeen.time) sipSeen = { time: cap.time, wall: Date.now() };
+          const res = sip.decode(cap);
           if ('undecoded' in res) {
             pipeline.undecoded(res.undecoded);
             if (!sipWarned) {
               sipWarned = true;
               logger.warn(
                 { reason: res.undecoded },
-                'HEP SIP payloads are received and counted as undecoded (hardline_undecoded_total) until the SIP transaction decoder is available',
+                'a HEP SIP payload could not be decoded; such payloads are counted in hardline_undecoded_total (logged once)',
               );
             }
           } else for (const ev of res.events) pipeline.event(ev);
@@ -327,11 +389,71 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
   }
 
   for (const t of tails) await t.start();
+  tailsLive = true; // the backlog is read: from now on lines arrive as they are written
   logger.info({ logs: o.logs.map((f) => path.resolve(f)), db: o.db }, 'watching');
 
+  // Capture files: imported once; a checkpoint (device, inode, size) keeps a second run from
+  // storing the same events twice.
+  const pcapImports: PcapImportSummary[] = [];
+  try {
+    for (const file of o.pcap ?? []) {
+      const key = `pcap:${path.resolve(file)}`;
+      let st: { dev: number; ino: number; size: number };
+      try {
+        st = statSync(file);
+      } catch (e) {
+        throw new HardlineError('HL_ERR_PATH_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      const done = store.checkpoint(key);
+      if (done && done.dev === st.dev && done.ino === st.ino && done.offset === st.size) {
+        logger.info({ file }, 'capture already imported (checkpoint): skipped');
+        continue;
+      }
+      const tracker = new SipTransactionTracker(sipOptions);
+      const summary: PcapImportSummary = { file, pcap: emptyPcapStats(), sip: tracker.stats, events: 0 };
+      for await (const evs of pcapEvents(file, {
+        tracker,
+        decoder: pipeline.decoder,
+        stats: summary.pcap,
+        ...(o.pbx ? { pbx: o.pbx } : {}),
+        onUndecoded: (why) => pipeline.undecoded(why),
+      })) {
+        for (const ev of evs) {
+          summary.events++;
+          summary.firstTime = Math.min(summary.firstTime ?? ev.time, ev.time);
+          summary.lastTime = Math.max(summary.lastTime ?? ev.time, ev.time);
+          pipeline.event(ev);
+        }
+        if (pendingEvents >= BATCH) commit();
+      }
+      commit([{ key, dev: st.dev, ino: st.ino, offset: st.size }]);
+      pcapImports.push(summary);
+      logger.info({ file, frames: summary.pcap.frames, events: summary.events }, pcapSummaryLine(summary));
+    }
+  } catch (e) {
+    // a bad capture file ends the start-up cleanly: events decoded before the error are kept
+    for (const t of tails) await t.stop();
+    for (const l of listeners) await l.close();
+    if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
+    store.close();
+    throw e;
+  }
+
+  const saveSkew = () => {
+    try {
+      store.recordClockSkew?.(skew.drain());
+    } catch (e) {
+      logger.error({ err: (e as Error).message }, 'cannot store clock-skew samples');
+    }
+  };
   let lastPrune = 0;
   const timer = setInterval(() => {
+    if (sip.expire && sipSeen) {
+      // transactions unanswered on a quiet wire: event time advanced by the wall time since
+      for (const ev of sip.expire(sipSeen.time + (Date.now() - sipSeen.wall))) pipeline.event(ev);
+    }
     safeCommit();
+    saveSkew();
     pipeline.updateStateMetrics();
     const now = Date.now();
     if (now - lastPrune > 3600_000) {
@@ -352,15 +474,20 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     metrics,
     logger,
     ports,
+    pcapImports,
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     flush: () => commit(),
+    addOutput,
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
+        if (banCommit) clearImmediate(banCommit);
         for (const t of tails) await t.stop();
         for (const l of listeners) await l.close();
         commit(); // every handed-over batch was committed with its checkpoint already
+        saveSkew();
         await Promise.all(hooks.map((h) => h.close(3000)));
+        await Promise.all(outputs.map((x) => x.close?.().catch(outputFailed)));
         await jsonl?.close();
         if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
         store.close();

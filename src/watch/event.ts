@@ -82,6 +82,8 @@ export interface SecurityEvent {
   destination?: string;
   /** User-Agent header: data, never identity. */
   userAgent?: string;
+  /** Contact URI of a registration (SIP over HEP/pcap): data the client wrote, never identity. */
+  contact?: string;
   /** Media protection, for media-negotiated events. */
   media?: { protection: MediaProtection };
   /** Short reason text from the PBX, e.g. `No matching endpoint found`. */

@@ -14,6 +14,14 @@ export interface SipCapture {
   nodeName?: string;
   /** e.g. `hep:udp://127.0.0.1:9060 from 10.0.0.5:47000`. */
   origin: string;
+  /**
+   * IP address the capture came from: the HEP sender (the capture agent, usually the PBX host)
+   * or, for HEP captured inside a pcap, the outer IP source. Used only to tell which side of the
+   * packet is the PBX, never as an event source.
+   */
+  agent?: string;
+  /** Evidence format label (default `hep-sip`; pcap import uses `pcap-sip`). */
+  format?: string;
 }
 
 export type SipDecodeResult = { events: SecurityEvent[] } | { undecoded: string };
@@ -24,8 +32,9 @@ export type SipDecodeResult = { events: SecurityEvent[] } | { undecoded: string 
  * contact, User-Agent and transport; INVITE destination and outcome; SDP media protection. The
  * source of a request is the capture's src; of a response, its dst.
  *
- * Phase B implements it on the SIP parser (src/sip). Until then `unavailableSipDecoder` counts
- * every SIP payload as undecoded with the reason below, visibly in metrics and logs.
+ * `SipTransactionTracker` (sip-transactions.ts) implements it on the SIP parser (src/sip) and is
+ * what watch uses; `unavailableSipDecoder` counts every SIP payload as undecoded (a stand-in for
+ * tests and for builds that leave SIP decoding out).
  */
 export interface SipTransactionDecoder {
   readonly available: boolean;

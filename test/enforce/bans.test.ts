@@ -194,6 +194,49 @@ describe('ban manager: durations, set size, modes', () => {
     assert.ok(again.action === 'banned' && again.offence === 2 && again.durationSec === 3600);
   });
 
+  it('an incident the detector spared is refused and logged, in both modes, without nft', async () => {
+    for (const mode of ['enforce', 'detect']) {
+      const { manager, exec, records } = await setup({ mode });
+      const calls = exec.calls.length;
+      // 192.0.2.81 is on no allowlist: only the detector's verdict spares it
+      const auth = await manager.onIncident({
+        source: '192.0.2.81',
+        reason: 'password guessing',
+        incidentId: 'i-3',
+        spared: { why: 'authenticated' },
+      });
+      assert.ok(auth.action === 'refused' && auth.reason === 'authenticated', mode);
+      const trunk = await manager.onIncident({
+        source: '203.0.113.10',
+        reason: 'password guessing',
+        spared: { why: 'trunk', name: 'carrier' },
+      });
+      assert.ok(
+        trunk.action === 'refused' && trunk.reason === 'allowlisted' && trunk.detail === 'trunk carrier',
+      );
+      assert.equal(exec.calls.length, calls, `${mode}: no nft call for a spared source`);
+      assert.deepEqual(inSet(exec, 'ban4'), []);
+      const logged = records.filter((r) => r['event'] === 'ban_refused');
+      assert.deepEqual(
+        logged.map((r) => [r['address'], r['reason'], r['mode']]),
+        [
+          ['192.0.2.81', 'authenticated', mode],
+          ['203.0.113.10', 'allowlisted', mode],
+        ],
+      );
+      assert.equal(logged[0]!['incidentId'], 'i-3');
+    }
+  });
+
+  it('tableStatus says whether the ban sets exist where the executor acts', async () => {
+    const { manager, exec } = await setup();
+    assert.deepEqual(await manager.tableStatus(), { loaded: true, missing: [] });
+    exec.tables.get('hardline')!.sets.delete('ban6');
+    assert.deepEqual(await manager.tableStatus(), { loaded: false, missing: ['ban6'] });
+    exec.tables.clear();
+    assert.deepEqual(await manager.tableStatus(), { loaded: false, missing: ['ban4', 'ban6'] });
+  });
+
   it('says clearly when the table is not loaded', async () => {
     const { manager, exec } = await setup();
     exec.tables.clear();

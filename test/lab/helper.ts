@@ -39,8 +39,15 @@ export interface Lab {
   policy(yaml: string): string;
 }
 
-/** Starts a lab, runs fn, and always tears it down (also when fn throws). */
-export async function withLab<T>(profile: 'weak' | 'hardened', fn: (lab: Lab) => Promise<T>): Promise<T> {
+/**
+ * Starts a lab, runs fn, and always tears it down (also when fn throws). `opts.env` reaches
+ * lab.sh (e.g. LAB_HEP=sip:198.18.2.1:9060 makes Kamailio mirror SIP as HEP there).
+ */
+export async function withLab<T>(
+  profile: 'weak' | 'hardened',
+  fn: (lab: Lab) => Promise<T>,
+  opts: { env?: Record<string, string> } = {},
+): Promise<T> {
   const id = randomBytes(3).toString('hex');
   const dir = mkdtempSync(path.join(tmpdir(), `hl-lab-${id}-`));
   const password = randomBytes(12).toString('base64url');
@@ -50,7 +57,7 @@ export async function withLab<T>(profile: 'weak' | 'hardened', fn: (lab: Lab) =>
   process.once('exit', onExit);
   try {
     execFileSync('bash', [script, 'up', id, profile, dir], {
-      env: { ...process.env, LAB_PW: password },
+      env: { ...process.env, ...opts.env, LAB_PW: password },
       stdio: 'pipe',
       timeout: 30_000,
     });

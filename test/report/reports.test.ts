@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { STEPS } from '../../src/core/steps.js';
 import { loadAsterisk } from '../../src/pbx/asterisk/model.js';
 import { FORMATS, render } from '../../src/report/index.js';
+import type { ReportData } from '../../src/report/model.js';
 import { renderText, wantColor } from '../../src/report/text.js';
 import { audit, EXAMPLE, FIXTURES } from '../helpers.js';
 
@@ -175,4 +176,107 @@ describe('secrets never appear in any report', () => {
       }
     });
   }
+});
+
+describe('each command words its report for what it looked at', () => {
+  const base = {
+    generatedAt: '2026-11-24T12:00:00.000Z',
+    durationMs: 1200,
+    findings: [],
+    diagnostics: [],
+    ranOnDefaults: [],
+    skipped: [],
+    rules: [],
+  };
+  const probe: ReportData = {
+    ...base,
+    command: 'probe',
+    root: 'udp:192.0.2.1:5060, tls:192.0.2.1:5061',
+    sources: [
+      { name: 'udp:192.0.2.1:5060', kind: 'sip udp', path: '192.0.2.1:5060', files: [], blindSpots: [] },
+      {
+        name: 'tls:192.0.2.1:5061',
+        kind: 'sip tls',
+        path: '192.0.2.1:5061',
+        files: [],
+        blindSpots: ['PRB-RATE-001: cut off after 15 of 40 requests'],
+      },
+    ],
+    rulesRun: ['PRB-EXP-001', 'PRB-RATE-001'],
+  };
+  const firewall: ReportData = {
+    ...base,
+    command: 'firewall',
+    root: 'nft table inet hardline',
+    sources: [
+      {
+        name: 'nftables',
+        kind: 'nftables',
+        path: 'inet hardline',
+        files: [],
+        blindSpots: ['trunk t: hostname did not resolve'],
+      },
+    ],
+    rulesRun: ['HL-FW-001'],
+  };
+
+  it('audit: configuration files read, and what lies outside the audit', () => {
+    const text = renderText(result, { color: false });
+    assert.match(text, /^asterisk pbx1: asterisk \(\d+ files read\)$/m);
+    assert.match(text, /rules on 1 source in/);
+  });
+
+  it('probe: targets probed and probe notes; never files read or an audit', () => {
+    for (const format of ['text', 'html'] as const) {
+      const out = render(format, probe, { color: false, absRoot: '/' });
+      assert.doesNotMatch(out, /files? read|\(0 files\)|audit/i, format);
+      assert.match(out, /target udp:192\.0\.2\.1:5060 \(sip udp\)/, format);
+      assert.match(out, /Probe note/, format);
+      assert.match(out, /2 checks on 2 targets/, format);
+    }
+    assert.match(
+      renderText(probe, { color: false }),
+      /^Probe notes.*\n {2}tls:192\.0\.2\.1:5061: PRB-RATE-001: cut off/m,
+    );
+  });
+
+  it('firewall --check: the live ruleset, no files (the generic fix: no file count without files)', () => {
+    for (const format of ['text', 'html'] as const) {
+      const out = render(format, firewall, { color: false, absRoot: '/' });
+      assert.doesNotMatch(out, /files? read|\(0 files\)|audit's sight/i, format);
+      assert.match(out, /live ruleset: nftables inet hardline/, format);
+      assert.match(out, /1 check on 1 ruleset/, format);
+    }
+    const other = renderText({ ...firewall, command: 'review' }, { color: false });
+    assert.doesNotMatch(other, /files? read|audit's sight/);
+    assert.match(other, /^Notes$/m);
+  });
+
+  it('the JSON shape is the same for every command', () => {
+    const keys = (r: ReportData) =>
+      Object.keys(JSON.parse(render('json', r, { color: false, absRoot: '/' })));
+    assert.deepEqual(keys(probe), keys(result));
+    assert.deepEqual(keys(firewall), keys(result));
+  });
+});
+
+describe('text report: repeated findings', () => {
+  it('puts findings of one rule at one place on one line, and summarises long low/info lists', async () => {
+    const r = await audit(EXAMPLE);
+    const text = renderText(r, { color: false });
+    // Nine endpoints inherit media_encryption_optimistic from template [phone] (pjsip.conf:44).
+    const optimistic = text.split('\n').filter((l) => l.includes('media_encryption_optimistic=yes'));
+    assert.equal(optimistic.length, 1);
+    assert.match(optimistic[0]!, /\(also 102, 103, 104, 105, 106, 107, 108, 109\)/);
+    // Eleven low AST-AUTH-007 findings: three lines, then a summary naming the rest.
+    const start = text.indexOf('AST-AUTH-007');
+    const block = text.slice(start, text.indexOf('\n  ', text.indexOf('--full lists them', start)));
+    assert.match(
+      block,
+      /\.\.\. and 8 more like these: 104, 105, 106, 107, 108, 109, 110, provider-auth \(--full lists them\)/,
+    );
+    const full = renderText(r, { color: false, full: true });
+    assert.equal(full.split('\n').filter((l) => l.includes('media_encryption_optimistic=yes')).length, 9);
+    assert.doesNotMatch(full, /--full lists them/);
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { challenge, corpus, invite, ok, options, register } from '../../bench/sip-corpus.js';
-import { parseChallenge } from '../../src/sip/digest.js';
+import { parseAuthValue, parseChallenge } from '../../src/sip/digest.js';
 import { StreamFramer } from '../../src/sip/framer.js';
 import type { SipMessage } from '../../src/sip/message.js';
 import { parse } from '../../src/sip/parser.js';
@@ -33,11 +33,29 @@ function prng(seed: number) {
 /** Touches everything a consumer may call on a message; none of it may throw. */
 function exercise(m: SipMessage): void {
   m.topVia();
-  m.vias();
-  m.from()?.uri;
-  m.to()?.tag;
+  for (const v of m.vias()) {
+    if (!v.ok) continue;
+    // Lazily built parameters agree with the fields found while validating.
+    const { branch, received, rport } = v.value;
+    const p = v.value.params;
+    assert.equal(branch, typeof p['branch'] === 'string' ? p['branch'] : undefined);
+    assert.equal(received, typeof p['received'] === 'string' ? p['received'] : undefined);
+    if (rport !== undefined) assert.ok('rport' in p);
+    JSON.stringify(v.value);
+  }
+  for (const na of [m.from(), m.to()]) {
+    if (!na) continue;
+    const tag = na.tag;
+    const t = na.params['tag'];
+    assert.equal(tag, typeof t === 'string' ? t : undefined);
+    void na.uri;
+  }
   const c = m.contacts();
-  if (Array.isArray(c)) for (const x of c) void x.uri;
+  if (Array.isArray(c)) for (const x of c) void [x.uri, x.params, JSON.stringify(x)];
+  for (const h of ['authorization', 'proxy-authorization']) {
+    const a = m.get(h);
+    if (a) parseAuthValue(a);
+  }
   m.cseq();
   m.callId();
   m.contentLength();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { challenge, invite, ok, options, register } from '../../bench/sip-corpus.js';
+import { parseAuthParams, parseAuthValue } from '../../src/sip/digest.js';
 import { parseCSeq, parseNameAddr, parseVia } from '../../src/sip/fields.js';
 import { splitList } from '../../src/sip/headers.js';
 import { SipMessage } from '../../src/sip/message.js';
@@ -300,6 +301,7 @@ describe('URIs', () => {
     const r = parseUri('sip:a@b;__proto__=x');
     assert.ok(r.ok && isSipUri(r.uri));
     assert.equal(Object.getPrototypeOf(r.uri.params), Object.prototype);
+    // biome-ignore lint/suspicious/noProto: the test checks that a parameter named __proto__ is plain data
     assert.equal(r.uri.params['__proto__'], 'x');
   });
 });
@@ -341,6 +343,101 @@ describe('name-addr, Via, CSeq', () => {
     assert.ok(!parseCSeq('INVITE').ok);
     assert.ok(!parseCSeq('4294967296 INVITE').ok);
     assert.ok(!parseCSeq('1').ok);
+  });
+});
+
+describe('structured fields: parsed in place, cached per message, never stale', () => {
+  it('returns the same parsed object on repeated reads of an unchanged message', () => {
+    const m = ok1(register(3));
+    assert.equal(m.from(), m.from());
+    assert.equal(m.topVia(), m.topVia());
+    assert.equal(m.vias(), m.vias());
+    assert.equal(m.contacts(), m.contacts());
+    assert.equal(m.cseq(), m.cseq());
+  });
+  it('re-parses after set(), add(), remove() and a direct change of a header value', () => {
+    const m = ok1(register(3));
+    const before = m.from()!;
+    m.set('From', '<sip:other@h>;tag=zz');
+    assert.equal(m.from()!.tag, 'zz');
+    assert.notEqual(m.from(), before);
+    m.headers.find((h) => h.name === 'from')!.value = '"X" <sip:x@h>;tag=yy';
+    assert.equal(m.from()!.tag, 'yy');
+    assert.equal(m.from()!.displayName, 'X');
+    assert.equal(m.vias().length, 1);
+    m.add('v', 'SIP/2.0/TCP p2;branch=z9hG4bK2');
+    assert.deepEqual(
+      m.vias().map((v) => (v.ok ? v.value.branch : v.error.message)),
+      [m.topVia()!.branch, 'z9hG4bK2'],
+    );
+    m.remove('via');
+    assert.deepEqual(m.vias(), []);
+    assert.equal(m.topVia(), undefined);
+    m.set('CSeq', '9 REGISTER');
+    assert.equal(m.cseq()!.seq, 9);
+    m.set('Contact', '*');
+    assert.equal(m.contacts(), '*');
+    m.add('Contact', '<sip:a@b>');
+    assert.ok(Array.isArray(m.contacts()), 'a * among other values is not the wildcard');
+  });
+  it('builds the parameter record on demand, with the values found while validating', () => {
+    const dup = parseVia('SIP/2.0/UDP h;branch=z9hG4bK1;branch=z9hG4bK2');
+    assert.ok(dup.ok && dup.value.branch === 'z9hG4bK2' && dup.value.params['branch'] === 'z9hG4bK2');
+    const v = parseVia('SIP/2.0/UDP h:5060 ; BRANCH = z9hG4bK1 ;received=10.0.0.1;rport=5061;x="a\\"b;c"');
+    assert.ok(v.ok);
+    assert.equal(v.value.branch, 'z9hG4bK1');
+    assert.equal(v.value.received, '10.0.0.1');
+    assert.equal(v.value.rport, 5061);
+    assert.deepEqual(
+      { ...v.value.params },
+      { branch: 'z9hG4bK1', received: '10.0.0.1', rport: '5061', x: 'a"b;c' },
+    );
+    assert.deepEqual(JSON.parse(JSON.stringify(v.value)).params, v.value.params);
+    const na = parseNameAddr('<sip:a@b>;Tag=T1;expires=60;+sip.instance="<urn:uuid:1>";lr');
+    assert.ok(na.ok);
+    assert.equal(na.value.tag, 'T1');
+    assert.deepEqual(
+      { ...na.value.params },
+      { tag: 'T1', expires: '60', '+sip.instance': '<urn:uuid:1>', lr: null },
+    );
+    assert.equal(na.value.param('EXPIRES'), '60');
+    const flag = parseNameAddr('<sip:a@b>;tag');
+    assert.ok(flag.ok);
+    assert.equal(flag.value.tag, undefined, 'a tag without a value is no tag');
+  });
+  it('rejects malformed parameters at validation time, not when they are read', () => {
+    for (const bad of ['<sip:a@b>;tag="open', '<sip:a@b>;=x', '<sip:a@b>;a="b" junk']) {
+      const r = parseNameAddr(bad);
+      assert.ok(!r.ok, bad);
+    }
+    const r = parseVia('SIP/2.0/UDP h;branch="open');
+    assert.ok(!r.ok && r.error.message === 'malformed Via parameter' && r.error.offset === 21);
+  });
+  it('parses the Authorization family: scheme and auth-params, quoted values unescaped', () => {
+    const a = parseAuthValue(
+      'Digest username="1001", Realm="r", nonce="a\\"b", uri="sip:x;a=b", response="00", algorithm=MD5, qop=auth, nc=00000001, cnonce="c", X-Other=1',
+    );
+    assert.ok(a);
+    assert.equal(a.scheme, 'Digest');
+    assert.deepEqual(
+      { ...a.params },
+      {
+        username: '1001',
+        realm: 'r',
+        nonce: 'a"b',
+        uri: 'sip:x;a=b',
+        response: '00',
+        algorithm: 'MD5',
+        qop: 'auth',
+        nc: '00000001',
+        cnonce: 'c',
+        'x-other': '1',
+      },
+    );
+    assert.equal(parseAuthValue('Digest'), undefined);
+    const proto = parseAuthParams('__proto__="x", constructor=y');
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value, 'x');
   });
 });
 

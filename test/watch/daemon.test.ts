@@ -107,7 +107,7 @@ describe('watch daemon: syslog, HEP, store, webhooks, metrics', () => {
     assert.equal(w.store.counts().events, 4);
   });
 
-  it('HEP: LOG payloads reach the decoders, SIP is counted as undecoded, bad keys are dropped', async () => {
+  it('HEP: LOG payloads reach the log decoders, SIP the transaction decoder, bad keys are dropped', async () => {
     const hUdp = w.ports['hep udp://127.0.0.1:0']!;
     const hTcp = w.ports['hep tcp://[::1]:0']!;
     const before = w.store.counts().events;
@@ -138,14 +138,35 @@ describe('watch daemon: syslog, HEP, store, webhooks, metrics', () => {
       payload: Buffer.from('REGISTER sip:pbx SIP/2.0\r\n\r\n'),
     });
     await udp(hUdp, '127.0.0.1', sip);
-    await until(() => w.store.counts().events >= before + 2);
+    // not SIP at all: counted as undecoded, never dropped silently
+    await udp(
+      hUdp,
+      '127.0.0.1',
+      encodeHep({
+        srcIp: '203.0.113.8',
+        dstIp: '10.0.0.9',
+        ipProto: 17,
+        protoType: 1,
+        authKey: 'k3y',
+        payload: Buffer.from('\u0000garbage'),
+      }),
+    );
+    await until(() => w.store.counts().events >= before + 3);
     await sleep(100);
     w.flush();
-    const evs = w.store.recentEvents(0).filter((e) => e.evidence.origin?.startsWith('hep:'));
+    const hep = w.store.recentEvents(0).filter((e) => e.evidence.origin?.startsWith('hep:'));
+    const evs = hep.filter((e) => e.evidence.decoder !== 'sip-transaction');
     assert.deepEqual(evs.map((e) => e.source?.ip).sort(), ['198.51.100.20', '2001:db8::20']);
     assert.match(evs[0]!.evidence.origin!, /node kam1/);
+    // a REGISTER without Call-ID or CSeq cannot be matched to an answer: counted as a request of
+    // the HEP source at once
+    const sipEvs = hep.filter((e) => e.evidence.decoder === 'sip-transaction');
+    assert.deepEqual(
+      sipEvs.map((e) => [e.kind, e.source?.ip, e.reason]),
+      [['request', '203.0.113.7', 'request without Call-ID or CSeq']],
+    );
     const text = await w.metrics.text();
-    assert.match(text, /hardline_undecoded_total\{reason="sip parser not available"\} 1/);
+    assert.match(text, /hardline_undecoded_total\{reason="malformed SIP \(HL_SIP_\w+\)"\} 1/);
     assert.match(text, /hardline_drops_total\{reason="hep HEP_AUTH"\} 1/);
   });
 

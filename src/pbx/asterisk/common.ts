@@ -1,20 +1,8 @@
 import type { CommonModel, SecretPurpose } from '../common.js';
 import { bindScope, isOutboundOnlyAuth, spanOf } from './helpers.js';
 import type { AsteriskModel } from './model.js';
+import { METHOD_FLOOR } from './tls.js';
 import { astTrue, splitHostPort } from './values.js';
-
-/** Lowest protocol version each pjsip transport `method` lets a peer negotiate. */
-const METHOD_FLOOR: Record<string, number> = {
-  sslv2: 0.2,
-  sslv3: 0.3,
-  sslv23: 0.2,
-  tlsv1: 1.0,
-  default: 1.0,
-  unspecified: 1.0,
-  tlsv1_1: 1.1,
-  tlsv1_2: 1.2,
-  tlsv1_3: 1.3,
-};
 
 /**
  * The shared part of the model (see src/pbx/common.ts) from an Asterisk configuration. The

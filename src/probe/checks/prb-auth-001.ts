@@ -8,6 +8,8 @@ export default defineCheck({
   step: 'authentication',
   scope: 'endpoint',
   order: 50,
+  sends:
+    'REGISTER with Expires: 0 and no credentials, for a random extension and for probe.known_extension; a 2xx answer is reported. Expires: 0 asks the server to keep no binding even when it accepts.',
   docs: {
     why: 'A registrar that accepts REGISTER without a digest challenge lets anyone bind any extension to their own address: they receive its calls and, on most PBXs, may place calls as that extension, the classic route to toll fraud.',
     fix: 'Challenge every REGISTER: Kamailio: auth_check("$fd", "subscriber", "1") (or www_authorize) before save("location"); Asterisk pjsip: every endpoint has auth= and no anonymous endpoint; FreeSWITCH: auth-calls=true and no blind-reg.',

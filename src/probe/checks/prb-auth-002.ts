@@ -26,6 +26,10 @@ export default defineCheck({
   step: 'authentication',
   scope: 'endpoint',
   order: 55,
+  sends:
+    'One INVITE without credentials to probe.external_number (default the fictitious +442079460000) with a plain RTP offer on port 9 (the discard port; the probe never sends media). Anything above 100 Trying is CANCELled at once; a 2xx answer is ACKed and hung up with BYE.',
+  impact:
+    'With an open relay the dialled number may ring for a moment before the CANCEL arrives: set probe.external_number to a number you own.',
   docs: {
     why: 'Toll fraud starts with an INVITE from the Internet to an international or premium number. A server that rings or answers such a call without challenging the caller (an open relay or an anonymous/guest context that reaches the trunk) costs thousands per night. The probe CANCELs at once (or hangs up) anything that proceeds.',
     fix: 'Challenge every INVITE from outside the trunks: Kamailio: proxy_authorize/auth_check for non-local sources before routing to a gateway; Asterisk: no anonymous endpoint, allowguest=no in chan_sip, guest context without outbound routes; FreeSWITCH: the public context must not reach gateways.',

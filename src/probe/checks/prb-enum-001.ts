@@ -18,6 +18,10 @@ export default defineCheck({
   step: 'authentication',
   scope: 'endpoint',
   order: 60,
+  sends:
+    'REGISTER with Expires: 0 and no credentials for three random 9-digit extensions, then for probe.known_extension and each of probe.extensions (default 100, 101, 200, 1000, 1001, 2000, 6001). Each answer is compared with the random ones: status, reason phrase, header names, realm, whether the To has a tag, and the answer time (reported when it differs by more than 200 ms and three times the random median).',
+  impact:
+    'Up to 53 REGISTERs at probe.rate: a strict rate limit may slow or block the checks that run after it.',
   docs: {
     why: 'svwar, nmap sip-enum-users and sippts ask for many extensions and keep those whose answer differs from a random one (401 instead of 404, another reason phrase, another header set, a different delay). A list of valid extensions turns a blind password spray into a targeted brute force against real accounts.',
     fix: 'Answer every unknown user exactly like a known one: Kamailio: challenge before looking the user up (auth_check on every REGISTER/INVITE, same reply for unknown users); Asterisk: pjsip alwaysauthreject (chan_sip) or the default artificial auth; FreeSWITCH: log-auth-failures plus challenge-realm and no 404 for unknown users. Rate-limit (pike) so a sweep gets blocked.',

@@ -16,6 +16,8 @@ export default defineCheck({
   step: 'exposure',
   scope: 'host',
   order: 10,
+  sends:
+    'One OPTIONS without credentials, each over its own connection, to UDP and TCP port 5060, TLS port 5061 and every endpoint the policy declares for the host (or named with --target). Any SIP answer counts as a listener; a declared endpoint without an answer within probe.timeout_ms is reported as silent.',
   docs: {
     why: 'Every SIP listener reachable from outside is attack surface: scanners sweep UDP 5060 first, and a forgotten plain UDP or TCP listener next to the intended TLS endpoint lets attackers brute-force and enumerate without TLS. Where the policy requires SIP over TLS, a plain listener also lets phones fall back to clear text.',
     fix: 'Close the listener in the PBX (Asterisk pjsip transport, FreeSWITCH sip_profile, Kamailio listen=) or drop it at the firewall, or declare it in hardline.yaml endpoints if it is meant to be public.',

@@ -15,6 +15,8 @@ export default defineCheck({
   step: 'exposure',
   scope: 'endpoint',
   order: 20,
+  sends:
+    'One OPTIONS and one REGISTER for a random extension, both without credentials; reads the Server and User-Agent headers of every answer and reports a product name (info) or a product with a version number (low).',
   docs: {
     why: 'svmap and Shodan fingerprint SIP servers by their Server and User-Agent headers; a product name with its exact version tells an attacker which published vulnerabilities and default credentials to try, and lets mass scanners pick the box out of millions.',
     fix: 'Set a generic banner: Asterisk pjsip.conf [global] user_agent = PBX (and useragent in sip.conf); FreeSWITCH sofia profile user-agent-string; Kamailio server_header="Server: PBX", user_agent_header="User-Agent: PBX" and server_signature=no.',

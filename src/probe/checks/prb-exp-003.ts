@@ -8,6 +8,8 @@ export default defineCheck({
   step: 'exposure',
   scope: 'endpoint',
   order: 30,
+  sends:
+    'One OPTIONS without credentials from a random From user; a 2xx answer is reported, with its Allow header.',
   docs: {
     why: 'An OPTIONS request is how svmap and every SIP scanner find servers: a 200 OK to an unknown source confirms a live SIP service and lists its methods, extensions and capabilities. Servers that only answer trunks and registered phones stay invisible to sweeps.',
     fix: 'Answer OPTIONS only from trusted sources: Kamailio: reply to OPTIONS for the server itself only when allow_source_address() or the source is registered, otherwise drop; Asterisk: no anonymous endpoint and a firewall allowing SIP only from known networks where roaming is not needed; FreeSWITCH: apply-inbound-acl on the profile.',

@@ -8,6 +8,10 @@ export default defineCheck({
   step: 'authentication',
   scope: 'endpoint',
   order: 99,
+  sends:
+    'A burst of probe.burst (default 40) REGISTERs without credentials for random extensions, at 25 per second (or probe.rate if higher), each waiting at most 1.5 s for an answer; counts how many were answered and which was the first left unanswered. Runs after every other check.',
+  impact:
+    "A working rate limit (pike, fail2ban, hardline ban) may block the probe's address for a while: run the probe from an address you can afford to have banned, or leave this check out with --check.",
   docs: {
     why: 'Password guessing (svcrack, sipvicious-style sprays) and enumeration need thousands of requests from one source. A server that answers every failing REGISTER at full speed lets an attacker try a whole dictionary per night; one that stops answering a flooding source after a few dozen requests makes guessing impractical.',
     fix: 'Rate-limit per source: Kamailio pike (e.g. reqs_density_per_unit 16 per 2 s) plus an htable ban list; Asterisk/FreeSWITCH: fail2ban or hardline watch with timed bans, and iptables/nftables hashlimit on 5060/5061. Never ban trunks (hardline.yaml trunks).',

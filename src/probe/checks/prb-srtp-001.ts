@@ -11,6 +11,10 @@ export default defineCheck({
   scope: 'endpoint',
   order: 80,
   policy: { uses: ['security.srtp', 'probe'], without: 'skip' },
+  sends:
+    "An INVITE from probe.account to probe.account.destination offering only RTP/AVP; the digest challenge is answered with the account's password, read from the environment variable named by probe.account.password_env (never from the policy, never printed). A call that rings is CANCELled and an answered one hung up at once.",
+  impact:
+    'The destination rings or answers for a moment: point probe.account.destination at a test extension.',
   docs: {
     why: 'With SRTP required, a call offered with plain RTP/AVP must be refused (488 Not Acceptable Here); a server that accepts it lets any phone, or an attacker stripping a=crypto, put the conversation on the wire in clear, where it can be recorded with a packet capture.',
     fix: 'Require encrypted media: Asterisk pjsip endpoint media_encryption=sdes (or dtls) with media_encryption_optimistic=no; FreeSWITCH rtp_secure_media=mandatory; Kamailio: reject INVITEs whose SDP offers RTP/AVP (e.g. search_body("RTP/AVP ") -> sl_send_reply("488", ...)) or enforce it in the media relay.',

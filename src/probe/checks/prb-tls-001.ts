@@ -19,6 +19,8 @@ export default defineCheck({
   transports: ['tls', 'wss'],
   order: 70,
   policy: { uses: ['security.min_tls'], without: 'defaults' },
+  sends:
+    "TLS handshakes only (no SIP), one per protocol version below security.min_tls (TLS 1.0, then 1.1, ...), with the probe's own minimum security level lowered so that only the server decides whether to accept.",
   docs: {
     why: 'TLS 1.0 and 1.1 are deprecated (RFC 8996): their ciphers and handshakes have known weaknesses (BEAST, weak MAC constructions) and an active attacker can force a downgrade when the server still accepts them, exposing SIP credentials and SRTP keys carried in SDP.',
     fix: 'Raise the minimum protocol: Asterisk pjsip transport method=tlsv1_2; FreeSWITCH tls-version=tlsv1.2,tlsv1.3; Kamailio tls.cfg method = TLSv1.2+ ; then re-run the probe.',

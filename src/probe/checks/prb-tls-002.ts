@@ -9,6 +9,8 @@ export default defineCheck({
   scope: 'endpoint',
   transports: ['tls', 'wss'],
   order: 71,
+  sends:
+    "One TLS handshake (no SIP). The chain is verified against the system trust store plus probe.ca_file; separately, the leaf certificate's names are checked against the endpoint (its DNS name, or its IP address for an address).",
   docs: {
     why: 'Phones that accept an untrusted or mismatched certificate (or are told to skip verification because the server never had a valid one) can be intercepted by anyone on the path: SIP passwords, call metadata and the SRTP keys in SDP leak to a man in the middle.',
     fix: 'Install a certificate from a CA the phones trust (a public CA, or your own CA listed in hardline.yaml probe.ca_file) whose subjectAltName holds the name phones use (hardline.yaml endpoints host); include the intermediate certificates in the chain file.',

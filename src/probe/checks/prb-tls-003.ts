@@ -11,6 +11,8 @@ export default defineCheck({
   scope: 'endpoint',
   transports: ['tls', 'wss'],
   order: 72,
+  sends:
+    'One TLS handshake (no SIP); reads the validity dates of every certificate the server presents and of the chain built to a trusted root.',
   docs: {
     why: 'When the SIP certificate expires, phones that verify it stop registering (an outage), and the usual quick fix, turning verification off, leaves them open to interception for good. Renewal has to happen before, not after.',
     fix: 'Renew the certificate (automate it, e.g. ACME) and reload the SIP server (Kamailio: kamcmd tls.reload; Asterisk: module reload res_pjsip.so; FreeSWITCH: sofia profile restart). Alert 30 days before expiry.',

@@ -1,18 +1,6 @@
 import { spanOf } from '../../pbx/asterisk/helpers.js';
 import { defineAsteriskRule } from '../../pbx/asterisk/rule.js';
-
-/** pjsip `method` values and the lowest protocol version each lets a peer negotiate. */
-const METHOD_FLOOR: Record<string, number> = {
-  sslv2: 0.2,
-  sslv3: 0.3,
-  sslv23: 0.2,
-  tlsv1: 1.0,
-  default: 1.0,
-  unspecified: 1.0,
-  tlsv1_1: 1.1,
-  tlsv1_2: 1.2,
-  tlsv1_3: 1.3,
-};
+import { METHOD_FLOOR } from '../../pbx/asterisk/tls.js';
 
 export default defineAsteriskRule({
   id: 'AST-TLS-001',

@@ -8,6 +8,8 @@ export interface PolicyModel {
   file: string;
   now: Date;
   exceptions: { exception: Exception; line: number; matched: number }[];
+  /** Line of a key in the policy file, e.g. ['networks', 'voice'] (undefined when not set). */
+  lineOf(path: (string | number)[]): number | undefined;
 }
 
 export type PolicyRule = Rule<PolicyModel>;

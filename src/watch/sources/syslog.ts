@@ -14,6 +14,8 @@ import { type Listener, type ListenUrl, listen } from './listen.js';
 export interface SyslogMessage {
   rfc: '5424' | '3164' | 'unknown';
   time: number;
+  /** The time came from the message (not the receive time): a clock-skew sample. */
+  timed?: boolean;
   host?: string;
   app?: string;
   message: string;
@@ -60,6 +62,7 @@ export function parse5424(t: string, now: number): SyslogMessage | undefined {
   return {
     rfc: '5424',
     time: Number.isNaN(ts) ? now : ts,
+    ...(Number.isNaN(ts) ? {} : { timed: true }),
     ...(m[3] !== '-' ? { host: m[3]! } : {}),
     ...(m[4] !== '-' ? { app: m[4]! } : {}),
     message: t.slice(i).replace(/^\uFEFF/, ''),
@@ -86,6 +89,7 @@ export function parseSyslog(text: string, now: number): SyslogMessage {
     return {
       rfc: '5424',
       time: Number.isNaN(ts) ? now : ts,
+      ...(Number.isNaN(ts) ? {} : { timed: true }),
       ...(p.host && p.host !== '-' ? { host: p.host } : {}),
       ...(p.appName && p.appName !== '-' ? { app: p.appName } : {}),
       message: p.message.replace(/^\uFEFF/, ''),
@@ -93,9 +97,11 @@ export function parseSyslog(text: string, now: number): SyslogMessage {
   }
   if (p.type === 'BSD') {
     const afterPri = t.replace(/^<\d{1,3}>/, '');
+    const ts = leadingTime(afterPri, now);
     return {
       rfc: '3164',
-      time: leadingTime(afterPri, now) ?? now,
+      time: ts ?? now,
+      ...(ts !== undefined ? { timed: true } : {}),
       ...(p.host ? { host: p.host } : {}),
       ...(p.appName ? { app: p.appName } : {}),
       message: p.message,
