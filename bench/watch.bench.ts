@@ -1,9 +1,10 @@
 // hardline watch benchmarks, side by side with fail2ban-regex in one run.
 // Usage: npm run bench:watch -- [lines=1000000] [sources=1000000] [hep-rates=5000,10000,...]
 //        [--runs=5] [--mixes=full,attack,phase-a] [--skip-memory] [--skip-hep]
-// 1. log ingest (decode + detect, every default detector on, no store) on generated Asterisk logs
-//    of three compositions (bench/watch-gen.ts) vs `fail2ban-regex LOG asterisk.conf` on the
-//    same files; runs interleaved, medians; wall time and CPU time (user + system) of each;
+// 1. log ingest (read, decode + detect, every default detector on, no store: what
+//    `hardline backtest` runs) on generated Asterisk logs of three compositions
+//    (bench/watch-gen.ts) vs `fail2ban-regex LOG asterisk.conf` on the same files, also the whole
+//    `hardline backtest FILE` process; runs interleaved, medians; wall and CPU time of each;
 // 2. resident memory under N distinct spoofed source addresses;
 // 3. HEP ingest from a loopback sender, highest rate with zero loss (checked per packet).
 // Results: printed as Markdown, and as JSON in .tmp/bench-watch/results.json.
@@ -55,6 +56,39 @@ function hardline(file: string, decodeOnly: boolean): Run {
   return JSON.parse(out.trim()) as Run;
 }
 
+/** `/usr/bin/time` of a whole process: wall, user, system (s) and max RSS (KiB). */
+function timed(cmd: string, args: string[]): { wall: number; cpu: number; kb: number; stdout: string } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-500)}`);
+  const [wall, user, sys, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { wall, cpu: user + sys, kb, stdout: r.stdout };
+}
+
+/** The whole `hardline backtest FILE` process: Node start-up, read, decode, detect, text report. */
+function hardlineCli(file: string, n: number): Run {
+  const t = timed(process.execPath, [
+    path.join(import.meta.dirname, '..', 'bin', 'hardline.js'),
+    'backtest',
+    file,
+  ]);
+  return {
+    ms: t.wall * 1000,
+    cpuMs: t.cpu * 1000,
+    linesPerSec: n / t.wall,
+    linesPerCpuSec: n / t.cpu,
+    maxRssMB: Math.round(t.kb / 1024),
+    incidents: Number(/^incidents: (\d+)/m.exec(t.stdout)?.[1] ?? 0),
+  };
+}
+
 const filter = '/etc/fail2ban/filter.d/asterisk.conf';
 const f2bVersion = existsSync(filter)
   ? (spawnSync('fail2ban-regex', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '')
@@ -92,6 +126,7 @@ const ingest: Record<
     loadBefore: string;
     loadAfter: string;
     hl: Run[];
+    cli: Run[];
     decodeOnly: Run[];
     f2b: Run[];
   }
@@ -105,6 +140,7 @@ for (const mix of mixes) {
     loadBefore: load(),
     loadAfter: '',
     hl: [] as Run[],
+    cli: [] as Run[],
     decodeOnly: [] as Run[],
     f2b: [] as Run[],
   };
@@ -115,6 +151,7 @@ for (const mix of mixes) {
       const f = fail2ban(file, lines);
       if (f) r.f2b.push(f);
       r.decodeOnly.push(hardline(file, true));
+      r.cli.push(hardlineCli(file, lines));
     }
   }
   r.loadAfter = load();
@@ -197,14 +234,15 @@ for (const [mix, r] of Object.entries(ingest)) {
     '',
     '| tool | what it does | lines/s (wall) | lines per CPU-second | max RSS | runs (wall lines/s) |',
     '|---|---|---|---|---|---|',
-    `| hardline | decode + every default detector | ${fmt(hl)} | ${fmt(hlCpu)} | ${median(r.hl.map((x) => x.maxRssMB))} MB | ${r.hl.map((x) => fmt(x.linesPerSec)).join(', ')} |`,
+    `| hardline, in process (runBacktest) | read, decode + every default detector | ${fmt(hl)} | ${fmt(hlCpu)} | ${median(r.hl.map((x) => x.maxRssMB))} MB | ${r.hl.map((x) => fmt(x.linesPerSec)).join(', ')} |`,
+    `| \`hardline backtest FILE\`, whole process | the above plus Node start-up and the text report | ${fmt(median(r.cli.map((x) => x.linesPerSec)))} | ${fmt(median(r.cli.map((x) => x.linesPerCpuSec)))} | ${median(r.cli.map((x) => x.maxRssMB))} MB | ${r.cli.map((x) => fmt(x.linesPerSec)).join(', ')} |`,
     `| hardline, decoders only | decode, no detectors | ${fmt(d)} | ${fmt(dCpu)} | ${median(r.decodeOnly.map((x) => x.maxRssMB))} MB | ${r.decodeOnly.map((x) => fmt(x.linesPerSec)).join(', ')} |`,
     f
       ? `| fail2ban-regex (asterisk filter) | match only | ${fmt(f)} | ${fmt(fCpu)} | ${median(r.f2b.map((x) => x.maxRssMB))} MB | ${r.f2b.map((x) => fmt(x.linesPerSec)).join(', ')} |`
       : '| fail2ban-regex | not installed | | | | |',
     '',
     f
-      ? `hardline / fail2ban-regex: **${(hl / f).toFixed(1)}x** wall, **${(hlCpu / fCpu).toFixed(1)}x** CPU (decoders only: ${(d / f).toFixed(1)}x wall, ${(dCpu / fCpu).toFixed(1)}x CPU); events ${fmt(r.hl[0]?.events ?? 0)}, incidents ${fmt(r.hl[0]?.incidents ?? 0)}; fail2ban matched ${fmt(r.f2b[0]?.matched ?? 0)} lines`
+      ? `hardline / fail2ban-regex: **${(hl / f).toFixed(1)}x** wall, **${(hlCpu / fCpu).toFixed(1)}x** CPU; whole \`hardline backtest\` process: **${(median(r.cli.map((x) => x.linesPerSec)) / f).toFixed(1)}x** wall, **${(median(r.cli.map((x) => x.linesPerCpuSec)) / fCpu).toFixed(1)}x** CPU (decoders only: ${(d / f).toFixed(1)}x wall, ${(dCpu / fCpu).toFixed(1)}x CPU); events ${fmt(r.hl[0]?.events ?? 0)}, incidents ${fmt(r.hl[0]?.incidents ?? 0)}; fail2ban matched ${fmt(r.f2b[0]?.matched ?? 0)} lines`
       : '',
     '',
   );
