@@ -53,7 +53,10 @@ export type Kept = SecurityEvent | KeptLine;
 export class KeptLine {
   constructor(
     readonly line: string,
+    /** The line's context without its origin (shared by consecutive lines; see origin). */
     readonly ctx: LineContext,
+    /** The line's origin, kept apart: backtest names each line (file:line), the rest does not change. */
+    readonly origin: string | undefined,
     /** Index of the event among those the line decodes to. */
     readonly index: number,
     readonly time: number,
@@ -324,22 +327,24 @@ export class DetectionEngine {
     if (line === undefined) return ev;
     if (this.curKept !== undefined && this.curKeptEvent === ev) return this.curKept;
     const ctx = this.curCtx!;
-    // a copy of the context (callers may reuse theirs), shared while it does not change
+    // a copy of the context without its origin (callers may reuse theirs), shared while it
+    // does not change; the origin is kept per line
     let copy = this.ctxCopy;
     if (
       ctx !== this.ctxIn ||
       copy === undefined ||
       copy.fallbackTime !== ctx.fallbackTime ||
       copy.refTime !== ctx.refTime ||
-      copy.origin !== ctx.origin ||
       copy.pbx !== ctx.pbx ||
       copy.format !== ctx.format
     ) {
-      copy = { ...ctx };
+      copy = { fallbackTime: ctx.fallbackTime, refTime: ctx.refTime };
+      if (ctx.pbx !== undefined) copy.pbx = ctx.pbx;
+      if (ctx.format !== undefined) copy.format = ctx.format;
       this.ctxIn = ctx;
       this.ctxCopy = copy;
     }
-    const k = new KeptLine(line, copy, this.curIndex, ev.time);
+    const k = new KeptLine(line, copy, ctx.origin, this.curIndex, ev.time);
     this.curKept = k;
     this.curKeptEvent = ev;
     return k;
@@ -352,7 +357,8 @@ export class DetectionEngine {
         out.push(k);
         continue;
       }
-      const ev = this.redecoder?.decode(k.line, k.ctx).events[k.index];
+      const ctx = k.origin === undefined ? k.ctx : { ...k.ctx, origin: k.origin };
+      const ev = this.redecoder?.decode(k.line, ctx).events[k.index];
       if (ev) out.push(ev);
     }
     return out;

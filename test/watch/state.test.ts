@@ -132,10 +132,38 @@ describe('compact evidence', () => {
     assert.notEqual(incidents[0]!.events[0], seen[0]); // rebuilt from the kept line, not retained
   });
 
-  it('KeptLine holds the line, a context and the event index', () => {
-    const k = new KeptLine('x', { fallbackTime: 1, refTime: 2 }, 0, 5);
+  it('KeptLine holds the line, a context, the origin and the event index', () => {
+    const k = new KeptLine('x', { fallbackTime: 1, refTime: 2 }, 'f:1', 0, 5);
     assert.equal(k.time, 5);
     assert.equal(k.line, 'x');
+    assert.equal(k.origin, 'f:1');
+  });
+
+  it('a reused context whose origin changes line by line: each event keeps its own origin', async () => {
+    const seen: { evidence: { origin?: string } }[] = [];
+    const incidents: { events: { evidence: { origin?: string } }[] }[] = [];
+    const p = await Pipeline.create({
+      policy: policySchema.parse({ version: 1, detection: { brute_force: { failures: 3 } } }),
+      only: ['brute-force'],
+      sinks: [{ event: (e) => seen.push(e), incident: (i) => incidents.push(i) }],
+    });
+    const ctx: { fallbackTime: number; refTime: number; origin?: string } = {
+      fallbackTime: 0,
+      refTime: Date.UTC(2026, 10, 25),
+    };
+    for (const i of [0, 1, 2]) {
+      ctx.origin = `/var/log/asterisk/messages:${i + 7}`;
+      p.line(
+        `[2026-11-24 10:00:0${i}] NOTICE[2143] res_pjsip/pjsip_distributor.c:676 log_failed_request: Request 'REGISTER' from '<sip:10${i}@x>' failed for '203.0.113.9:5060' (callid: c${i}) - Failed to authenticate`,
+        ctx,
+      );
+    }
+    assert.equal(incidents.length, 1);
+    assert.deepEqual(
+      incidents[0]!.events.map((e) => e.evidence.origin),
+      ['/var/log/asterisk/messages:7', '/var/log/asterisk/messages:8', '/var/log/asterisk/messages:9'],
+    );
+    assert.deepEqual(incidents[0]!.events, seen);
   });
 });
 
