@@ -304,7 +304,7 @@ describe('hardline rules (CLI): probe checks are listed and documented', () => {
     assert.match(one.out, /Before you run it: /);
     assert.match(one.out, /More: docs\/probe\/PRB-ENUM-001\.md/);
     const json = JSON.parse(hardline(['rules', '--format', 'json']).out) as { id: string; command: string }[];
-    assert.equal(json.filter((x) => x.command === 'probe').length, 12);
+    assert.equal(json.filter((x) => x.command === 'probe').length, 13);
     assert.ok(json.filter((x) => x.command === 'audit').length >= 15);
     const unknown = hardline(['rules', 'PRB-NOPE-999']);
     assert.equal(unknown.code, 2);
