@@ -1,15 +1,19 @@
 // Resident memory under N distinct spoofed source addresses (decode + detect, every detector on,
 // default state cap), on the compiled code (npm run build first). Prints JSON.
 import { defaultPolicy } from '../dist/policy/loader.js';
-import { MemoryGuard } from '../dist/watch/memory.js';
+import { limitHeapGrowth, MemoryGuard } from '../dist/watch/memory.js';
 import { Pipeline } from '../dist/watch/pipeline.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 // --guard=MB: the watch daemon's memory guard (a full collection when RSS passes MB)
 const guardArg = process.argv.find((a) => a.startsWith('--guard='));
 const guard = guardArg ? new MemoryGuard(Number(guardArg.slice(8)), 0) : undefined;
+// --heap-growth=PERCENT: what `hardline watch` sets at start (limitHeapGrowth), no forced collections
+const growthArg = process.argv.find((a) => a.startsWith('--heap-growth='));
+if (growthArg) limitHeapGrowth(Number(growthArg.slice(14)));
 let incidents = 0;
 const p = await Pipeline.create({ policy: defaultPolicy().policy, sinks: [{ incident: () => incidents++ }] });
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const base = Date.UTC(2026, 10, 24);
 let lines = 0;
@@ -30,6 +34,7 @@ for (let i = 0; i < n; i++) {
   }
 }
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 global.gc?.();
 const s = p.engine.stateStats();
 console.log(
@@ -39,6 +44,7 @@ console.log(
     events: p.eventCount,
     incidents,
     ms: Math.round(ms),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     stateKeys: s.keys,

@@ -74,6 +74,17 @@ export function registerWatchCommands(program: Command): void {
       },
       160,
     )
+    .option(
+      '--heap-growth <percent>',
+      'how far the JavaScript heap may grow past the live state between full collections (0: V8 default)',
+      (v) => {
+        const n = Number(v);
+        if (!(Number.isInteger(n) && n >= 0))
+          throw new InvalidArgumentError('expected a percentage, e.g. 20');
+        return n;
+      },
+      20,
+    )
     .addOption(
       new Option('--log-level <level>', 'structured log level (stderr, JSON)')
         .choices(['debug', 'info', 'warn', 'error'] as const)

@@ -40,6 +40,7 @@ export interface WatchCliOptions {
   pbx?: string;
   logLevel: string;
   maxRss: number;
+  heapGrowth?: number;
   web?: string | boolean;
   ban?: boolean;
   stateDir?: string;
@@ -148,6 +149,7 @@ export async function watchCommand(o: WatchCliOptions): Promise<number> {
     ...(o.pbxAddress.length ? { pbxAddresses: o.pbxAddress } : {}),
     logLevel: o.logLevel,
     maxRssMB: o.maxRss,
+    ...(o.heapGrowth !== undefined ? { heapGrowthPercent: o.heapGrowth } : {}),
   });
   alerts?.attachMetrics(handle.metrics);
   // Every ban decision (banned, would ban, refused) goes into the store's ban history; the

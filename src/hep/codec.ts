@@ -143,6 +143,10 @@ function addExtra(p: HepPacket, vendor: number, type: number, value: Buffer): vo
   p.extra.push({ vendor, type, value: Buffer.from(value) });
 }
 
+function badValue(type: number, what: string, vlen: number, o: number): HepDecodeResult {
+  return fail('HEP_BAD_VALUE', `chunk ${type} (${what}) has a ${vlen}-byte value`, o);
+}
+
 /** Decodes one HEP v3 packet at the start of `buf`. */
 export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeResult {
   if (buf.length < 6)
@@ -164,17 +168,14 @@ export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeRe
       return fail('HEP_BAD_CHUNK', `chunk type ${type} has length ${len}`, o + 4);
     const v = o + 6;
     const vlen = len - 6;
-    const want = (n: number) => vlen === n;
     if (vendor !== 0) {
       addExtra(p, vendor, type, buf.subarray(v, v + vlen));
       o += len;
       continue;
     }
-    const bad = (what: string) =>
-      fail('HEP_BAD_VALUE', `chunk ${type} (${what}) has a ${vlen}-byte value`, o);
     switch (type) {
       case CHUNK.ipFamily: {
-        if (!want(1)) return bad('IP family');
+        if (vlen !== 1) return badValue(type, 'IP family', vlen, o);
         const f = buf[v];
         if (f !== 2 && f !== 10)
           return fail('HEP_BAD_VALUE', `IP family ${f} is neither 2 (IPv4) nor 10 (IPv6)`, v);
@@ -182,44 +183,44 @@ export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeRe
         break;
       }
       case CHUNK.ipProto:
-        if (!want(1)) return bad('IP protocol');
+        if (vlen !== 1) return badValue(type, 'IP protocol', vlen, o);
         p.ipProto = buf[v]!;
         break;
       case CHUNK.srcIp4:
       case CHUNK.dstIp4:
-        if (!want(4)) return bad('IPv4 address');
+        if (vlen !== 4) return badValue(type, 'IPv4 address', vlen, o);
         if (type === CHUNK.srcIp4) p.srcIp = ipv4(buf, v);
         else p.dstIp = ipv4(buf, v);
         break;
       case CHUNK.srcIp6:
       case CHUNK.dstIp6:
-        if (!want(16)) return bad('IPv6 address');
+        if (vlen !== 16) return badValue(type, 'IPv6 address', vlen, o);
         if (type === CHUNK.srcIp6) p.srcIp = ipv6(buf, v);
         else p.dstIp = ipv6(buf, v);
         break;
       case CHUNK.srcPort:
       case CHUNK.dstPort:
-        if (!want(2)) return bad('port');
+        if (vlen !== 2) return badValue(type, 'port', vlen, o);
         if (type === CHUNK.srcPort) p.srcPort = buf.readUInt16BE(v);
         else p.dstPort = buf.readUInt16BE(v);
         break;
       case CHUNK.timeSec:
       case CHUNK.timeUsec:
-        if (!want(4)) return bad('timestamp');
+        if (vlen !== 4) return badValue(type, 'timestamp', vlen, o);
         if (type === CHUNK.timeSec) p.timeSec = buf.readUInt32BE(v);
         else p.timeUsec = buf.readUInt32BE(v);
         break;
       case CHUNK.protoType:
-        if (!want(1)) return bad('protocol type');
+        if (vlen !== 1) return badValue(type, 'protocol type', vlen, o);
         p.protoType = buf[v]!;
         break;
       case CHUNK.captureId:
         if (vlen === 4) p.captureId = buf.readUInt32BE(v);
         else if (vlen === 2) p.captureId = buf.readUInt16BE(v);
-        else return bad('capture agent id');
+        else return badValue(type, 'capture agent id', vlen, o);
         break;
       case CHUNK.keepalive:
-        if (!want(2)) return bad('keepalive');
+        if (vlen !== 2) return badValue(type, 'keepalive', vlen, o);
         p.keepalive = buf.readUInt16BE(v);
         break;
       case CHUNK.authKey:
@@ -235,7 +236,7 @@ export function decodeHep(buf: Buffer, opts: HepDecodeOptions = {}): HepDecodeRe
         p.correlationId = buf.toString('utf8', v, v + vlen);
         break;
       case CHUNK.vlan:
-        if (!want(2)) return bad('VLAN');
+        if (vlen !== 2) return badValue(type, 'VLAN', vlen, o);
         p.vlan = buf.readUInt16BE(v);
         break;
       case CHUNK.nodeName:

@@ -1,136 +1,99 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import { HardlineError } from '../core/errors.js';
 import { isAuthSuccess, type SecurityEvent } from '../watch/event.js';
 import type { Incident } from '../watch/incident.js';
 import type { ClockSkewRow } from '../watch/skew.js';
+import {
+  openDatabase,
+  prepareWrites,
+  type Row,
+  WRITER_SOURCE,
+  type WriteBatch,
+  writerData,
+  writeTransaction,
+} from './sqlite-sql.js';
 import type { Checkpoint, EndpointRecord, Retention, WatchStore } from './store.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY,
-  time INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  source_ip TEXT,
-  source_port INTEGER,
-  transport TEXT,
-  account TEXT,
-  pbx TEXT,
-  data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_time ON events(time);
-CREATE INDEX IF NOT EXISTS events_source ON events(source_ip, time);
-CREATE TABLE IF NOT EXISTS incidents (
-  id TEXT PRIMARY KEY,
-  detector TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  time INTEGER NOT NULL,
-  subject_key TEXT NOT NULL,
-  source_ip TEXT,
-  account TEXT,
-  action TEXT NOT NULL,
-  data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS incidents_time ON incidents(time);
-CREATE TABLE IF NOT EXISTS endpoints (
-  pbx TEXT NOT NULL,
-  account TEXT NOT NULL,
-  source_ip TEXT NOT NULL,
-  transport TEXT NOT NULL,
-  user_agent TEXT NOT NULL,
-  media TEXT NOT NULL DEFAULT '',
-  first_seen INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL,
-  count INTEGER NOT NULL DEFAULT 1,
-  PRIMARY KEY (pbx, account, source_ip, transport, user_agent)
-);
-CREATE TABLE IF NOT EXISTS checkpoints (
-  key TEXT PRIMARY KEY,
-  dev INTEGER NOT NULL,
-  ino INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  updated INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS clock_skew (
-  source TEXT NOT NULL,
-  bucket INTEGER NOT NULL,
-  run TEXT NOT NULL,
-  samples INTEGER NOT NULL,
-  median_ms REAL NOT NULL,
-  min_ms REAL NOT NULL,
-  max_ms REAL NOT NULL,
-  max_abs_ms REAL NOT NULL,
-  resolution_ms INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL,
-  PRIMARY KEY (source, bucket, run)
-);
-`;
+export interface SqliteStoreOptions {
+  /**
+   * `inline` (default): commit() writes in the calling thread. `thread`: a writer thread with
+   * its own connection writes each batch, so the caller (a packet listener) never waits for
+   * SQLite; commit() then waits only when it carries file checkpoints (the crash-resume contract:
+   * events and checkpoint land together before the tail moves on) or when too many batches are
+   * outstanding. Reads wait until every batch handed over is written.
+   */
+  writer?: 'inline' | 'thread';
+  /** Called with the error of a batch written in the background (thread mode). */
+  onAsyncError?(message: string): void;
+}
+
+/** Batches handed to the writer thread and not yet written, before commit() waits. */
+const MAX_OUTSTANDING = 64;
+/** A writer thread that writes nothing for this long is considered stuck. */
+const WRITER_TIMEOUT_MS = 60_000;
 
 /** The embedded store: one SQLite file in WAL mode (readers never block the watcher). */
 export class SqliteStore implements WatchStore {
   private readonly db: Database.Database;
-  private events: SecurityEvent[] = [];
-  private incidentsBuf: Incident[] = [];
-  private readonly st: Record<string, Database.Statement>;
-  private readonly tx: (cps: Checkpoint[]) => void;
+  private batch: WriteBatch = { events: [], incidents: [], checkpoints: [] };
+  private readonly tx: ((b: WriteBatch) => void) | undefined;
+  private readonly getCheckpoint: Database.Statement;
+  private readonly worker: Worker | undefined;
+  private readonly replies: MessagePort | undefined;
+  private readonly progress: Int32Array | undefined;
+  private posted = 0;
+  private closed = false;
+  /** Why the writer thread is gone, once it is. */
+  private dead: string | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly opts: SqliteStoreOptions = {},
+  ) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     try {
-      this.db = new Database(file);
+      this.db = openDatabase(file);
     } catch (e) {
       throw new HardlineError('HL_ERR_STORE', `cannot open the watch store ${file}: ${(e as Error).message}`);
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1')").run();
-    this.st = {
-      event: this.db.prepare(
-        'INSERT INTO events(time, kind, source_ip, source_port, transport, account, pbx, data) VALUES (?,?,?,?,?,?,?,?)',
-      ),
-      incident: this.db.prepare(
-        'INSERT OR REPLACE INTO incidents(id, detector, severity, time, subject_key, source_ip, account, action, data) VALUES (?,?,?,?,?,?,?,?,?)',
-      ),
-      endpoint:
-        this.db.prepare(`INSERT INTO endpoints(pbx, account, source_ip, transport, user_agent, first_seen, last_seen)
-        VALUES (?,?,?,?,?,?,?)
-        ON CONFLICT(pbx, account, source_ip, transport, user_agent) DO UPDATE SET
-          last_seen = max(last_seen, excluded.last_seen), first_seen = min(first_seen, excluded.first_seen), count = count + 1`),
-      media: this.db.prepare(
-        'UPDATE endpoints SET media = ? WHERE pbx = ? AND account = ? AND source_ip = ? AND media != ?',
-      ),
-      checkpoint: this.db.prepare(
-        'INSERT OR REPLACE INTO checkpoints(key, dev, ino, offset, updated) VALUES (?,?,?,?,?)',
-      ),
-      getCheckpoint: this.db.prepare('SELECT key, dev, ino, offset FROM checkpoints WHERE key = ?'),
-    };
-    this.tx = this.db.transaction((cps: Checkpoint[]) => {
-      for (const ev of this.events) this.writeEvent(ev);
-      for (const i of this.incidentsBuf) {
-        this.st.incident!.run(
-          i.id,
-          i.detector,
-          i.severity,
-          i.time,
-          i.subject.key,
-          i.subject.source ?? i.decision.source ?? null,
-          i.subject.account ?? null,
-          i.decision.action,
-          JSON.stringify(i),
-        );
-      }
-      const now = Date.now();
-      for (const c of cps) this.st.checkpoint!.run(c.key, c.dev, c.ino, c.offset, now);
-    });
+    this.getCheckpoint = this.db.prepare('SELECT key, dev, ino, offset FROM checkpoints WHERE key = ?');
+    if (opts.writer === 'thread' && file !== ':memory:') {
+      const done = new SharedArrayBuffer(4);
+      const { port1, port2 } = new MessageChannel();
+      // plain JavaScript from source, no module loader inherited (the thread must start while
+      // this one may be blocked waiting for it)
+      this.worker = new Worker(WRITER_SOURCE, {
+        eval: true,
+        execArgv: [],
+        workerData: writerData(
+          path.resolve(file),
+          createRequire(import.meta.url).resolve('better-sqlite3'),
+          done,
+          port2,
+        ),
+        transferList: [port2],
+      });
+      this.worker.unref();
+      this.worker.on('error', (e) => {
+        this.dead = e.message;
+      });
+      this.worker.on('exit', (code) => {
+        this.dead ??= `exit code ${code}`;
+      });
+      this.replies = port1;
+      this.progress = new Int32Array(done);
+    } else {
+      this.tx = writeTransaction(this.db, prepareWrites(this.db));
+    }
   }
 
-  private writeEvent(ev: SecurityEvent): void {
+  addEvent(ev: SecurityEvent): void {
     const s = ev.source;
-    this.st.event!.run(
+    const row: Row = [
       ev.time,
       ev.kind,
       s?.ip ?? null,
@@ -139,46 +102,105 @@ export class SqliteStore implements WatchStore {
       ev.account ?? null,
       ev.pbx ?? null,
       JSON.stringify(ev),
-    );
-    if (s && ev.account && isAuthSuccess(ev.kind)) {
-      this.st.endpoint!.run(
-        ev.pbx ?? '',
-        ev.account,
-        s.ip,
-        s.transport ?? '',
-        ev.userAgent ?? '',
-        ev.time,
-        ev.time,
-      );
-    }
-    if (s && ev.account && ev.kind === 'media-negotiated' && ev.media) {
-      this.st.media!.run(ev.media.protection, ev.pbx ?? '', ev.account, s.ip, ev.media.protection);
-    }
-  }
-
-  addEvent(ev: SecurityEvent): void {
-    this.events.push(ev);
+    ];
+    const endpoint: Row | null =
+      s && ev.account && isAuthSuccess(ev.kind)
+        ? [ev.pbx ?? '', ev.account, s.ip, s.transport ?? '', ev.userAgent ?? '', ev.time, ev.time]
+        : null;
+    const media: Row | null =
+      s && ev.account && ev.kind === 'media-negotiated' && ev.media
+        ? [ev.media.protection, ev.pbx ?? '', ev.account, s.ip, ev.media.protection]
+        : null;
+    this.batch.events.push([row, endpoint, media]);
   }
 
   addIncident(i: Incident): void {
-    this.incidentsBuf.push(i);
+    this.batch.incidents.push([
+      i.id,
+      i.detector,
+      i.severity,
+      i.time,
+      i.subject.key,
+      i.subject.source ?? i.decision.source ?? null,
+      i.subject.account ?? null,
+      i.decision.action,
+      JSON.stringify(i),
+    ]);
   }
 
   commit(checkpoints: Checkpoint[] = []): void {
-    if (this.events.length === 0 && this.incidentsBuf.length === 0 && checkpoints.length === 0) return;
-    try {
-      this.tx(checkpoints);
-    } finally {
-      this.events = [];
-      this.incidentsBuf = [];
+    const b = this.batch;
+    if (b.events.length === 0 && b.incidents.length === 0 && checkpoints.length === 0) return;
+    const now = Date.now();
+    for (const c of checkpoints) b.checkpoints.push([c.key, c.dev, c.ino, c.offset, now]);
+    this.batch = { events: [], incidents: [], checkpoints: [] };
+    if (this.tx) {
+      this.tx(b);
+      return;
+    }
+    if (this.dead)
+      throw new HardlineError('HL_ERR_STORE', `the watch store's writer thread stopped (${this.dead})`);
+    const id = ++this.posted;
+    this.worker!.postMessage({ id, batch: b });
+    const outstanding = id - Atomics.load(this.progress!, 0);
+    if (checkpoints.length > 0 || outstanding > MAX_OUTSTANDING) {
+      const err = this.waitFor(id);
+      if (err)
+        throw new HardlineError('HL_ERR_STORE', `cannot write to the watch store ${this.file}: ${err}`);
+    } else this.reportAsyncErrors();
+  }
+
+  /**
+   * Waits until batch `id` is written; returns its error, if any (errors of other batches go to
+   * onAsyncError).
+   */
+  private waitFor(id: number): string | undefined {
+    const p = this.progress!;
+    let last = Atomics.load(p, 0);
+    let since = Date.now();
+    for (;;) {
+      const cur = Atomics.load(p, 0);
+      if (cur >= id) break;
+      if (cur !== last) {
+        last = cur;
+        since = Date.now();
+      } else if (this.dead || Date.now() - since > WRITER_TIMEOUT_MS) {
+        throw new HardlineError(
+          'HL_ERR_STORE',
+          `the watch store's writer thread ${this.dead ? `stopped (${this.dead})` : `made no progress for ${WRITER_TIMEOUT_MS / 1000} s`} (${this.file})`,
+        );
+      }
+      Atomics.wait(p, 0, cur, 200);
+    }
+    return this.reportAsyncErrors(id);
+  }
+
+  /** Reads the writer's error replies; returns the error of batch `id`, reports the others. */
+  private reportAsyncErrors(id?: number): string | undefined {
+    let mine: string | undefined;
+    for (;;) {
+      const m = receiveMessageOnPort(this.replies!);
+      if (!m) return mine;
+      const r = m.message as { id: number; error: string };
+      if (r.id === id) mine = r.error;
+      else this.opts.onAsyncError?.(r.error);
     }
   }
 
+  /** Waits until everything handed to the writer thread is written (reads see it then). */
+  private drain(): void {
+    if (!this.worker || this.posted === 0) return;
+    const err = this.waitFor(this.posted);
+    if (err) this.opts.onAsyncError?.(err);
+  }
+
   checkpoint(key: string): Checkpoint | undefined {
-    return this.st.getCheckpoint!.get(key) as Checkpoint | undefined;
+    this.drain();
+    return this.getCheckpoint.get(key) as Checkpoint | undefined;
   }
 
   recentEvents(since: number, limit = 100_000): SecurityEvent[] {
+    this.drain();
     const rows = this.db
       .prepare('SELECT data FROM events WHERE time >= ? ORDER BY time, id LIMIT ?')
       .all(since, limit) as { data: string }[];
@@ -186,11 +208,13 @@ export class SqliteStore implements WatchStore {
   }
 
   newestEventTime(): number | undefined {
+    this.drain();
     const r = this.db.prepare('SELECT max(time) AS t FROM events').get() as { t: number | null };
     return r.t ?? undefined;
   }
 
   incidents(opts: { since?: number; limit?: number } = {}): Incident[] {
+    this.drain();
     const rows = this.db
       .prepare('SELECT data FROM incidents WHERE time >= ? ORDER BY time LIMIT ?')
       .all(opts.since ?? 0, opts.limit ?? 10_000) as { data: string }[];
@@ -198,6 +222,7 @@ export class SqliteStore implements WatchStore {
   }
 
   endpoints(): EndpointRecord[] {
+    this.drain();
     return this.db
       .prepare(
         `SELECT pbx, account, source_ip AS sourceIp, transport, user_agent AS userAgent, media,
@@ -207,11 +232,13 @@ export class SqliteStore implements WatchStore {
   }
 
   counts(): { events: number; incidents: number; endpoints: number } {
+    this.drain();
     const n = (t: string) => (this.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
     return { events: n('events'), incidents: n('incidents'), endpoints: n('endpoints') };
   }
 
   prune(now: number, retention: Retention): { events: number; incidents: number } {
+    this.drain();
     const ev = this.db
       .prepare('DELETE FROM events WHERE time < ?')
       .run(now - retention.events * 1000).changes;
@@ -225,6 +252,7 @@ export class SqliteStore implements WatchStore {
   /** Clock-skew summaries (one row per source, hour and watch run; a newer summary replaces it). */
   recordClockSkew(rows: ClockSkewRow[]): void {
     if (rows.length === 0) return;
+    this.drain();
     const st = this.db.prepare(
       `INSERT OR REPLACE INTO clock_skew(source, bucket, run, samples, median_ms, min_ms, max_ms, max_abs_ms, resolution_ms, last_seen)
        VALUES (?,?,?,?,?,?,?,?,?,?)`,
@@ -247,7 +275,25 @@ export class SqliteStore implements WatchStore {
   }
 
   close(): void {
-    this.commit();
-    this.db.close();
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.commit();
+    } finally {
+      if (this.worker) {
+        if (!this.dead) {
+          const id = ++this.posted;
+          this.worker.postMessage({ id, close: true });
+          try {
+            this.waitFor(id);
+          } catch {
+            // a stuck writer: terminate it below
+          }
+        }
+        void this.worker.terminate();
+        this.replies!.close();
+      }
+      this.db.close();
+    }
   }
 }

@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import type { Policy } from '../policy/schema.js';
 import type { Classification } from './classify.js';
+import type { LineContext } from './decoder.js';
 import { isAuthSuccess, type SecurityEvent } from './event.js';
 import type { Incident } from './incident.js';
 import { type PcapImportSummary, pcapEvents } from './pcap-import.js';
 import { Pipeline } from './pipeline.js';
 import { SipTransactionTracker } from './sip-transactions.js';
-import { readLineBatches } from './sources/lines.js';
+import { readLineChunks } from './sources/lines.js';
 import { emptyPcapStats } from './sources/pcap.js';
 
 /**
@@ -56,7 +57,8 @@ export interface BacktestResult {
 }
 
 interface FileCursor {
-  it?: AsyncGenerator<string[]>;
+  /** Log files: chunks of whole lines, decoded as bytes (the buffer is reused chunk after chunk). */
+  it?: AsyncGenerator<Buffer>;
   /** Capture files yield events directly. */
   events?: AsyncGenerator<SecurityEvent[]>;
   summary?: PcapImportSummary;
@@ -65,6 +67,8 @@ interface FileCursor {
   ref: number;
   file: string;
   lineNo: number;
+  /** Time of the file's newest decoded event (the fallback time of lines without one). */
+  lastTime?: number;
 }
 
 export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
@@ -102,7 +106,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
   const cursors: FileCursor[] = [];
   for (const f of o.files) {
     const ref = f === '-' ? Date.now() : (await stat(f)).mtimeMs;
-    cursors.push({ it: readLineBatches(f), queue: [], done: false, ref, file: f, lineNo: 0 });
+    cursors.push({ it: readLineChunks(f), queue: [], done: false, ref, file: f, lineNo: 0 });
   }
   const captures: PcapImportSummary[] = [];
   for (const f of o.pcap ?? []) {
@@ -122,6 +126,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     cursors.push({ events, summary, queue: [], done: false, ref: 0, file: f, lineNo: 0 });
   }
   let lines = 0;
+  const direct = cursors.length === 1 && cursors[0]!.it !== undefined;
   const refill = async (c: FileCursor) => {
     while (!c.done && c.queue.length === 0) {
       if (c.events) {
@@ -146,22 +151,37 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
         c.done = true;
         return;
       }
-      for (const line of n.value) {
+      // each line of the chunk decoded from its bytes (decodeBytes gives what decode() of its
+      // text gives; lines no decoder reads never become strings); one context object, reused
+      const buf = n.value;
+      const end = buf.length;
+      const ctx: LineContext = { fallbackTime: c.ref, refTime: c.ref };
+      if (o.pbx) ctx.pbx = o.pbx;
+      // a single source feeds the detectors line by line (events die young, kept lines are
+      // re-decoded when an incident needs them); several are merged through their queues
+      for (let s = 0; s < end; ) {
+        let nl = buf.indexOf(0x0a, s);
+        if (nl < 0) nl = end;
         c.lineNo++;
-        if (line.length === 0) continue;
-        lines++;
-        const r = p.decoder.decode(line, {
-          fallbackTime: c.queue[c.queue.length - 1]?.time ?? c.ref,
-          refTime: c.ref,
-          origin: `${c.file}:${c.lineNo}`,
-          ...(o.pbx ? { pbx: o.pbx } : {}),
-        });
-        formats[r.format] ??= { lines: 0, decoded: 0, unmatched: 0 };
-        const fc = formats[r.format]!;
-        fc.lines++;
-        if (r.events.length) fc.decoded++;
-        else if (r.outcome.status !== 'ignored') fc.unmatched++;
-        for (const ev of r.events) c.queue.push(ev);
+        if (nl > s) {
+          lines++;
+          ctx.fallbackTime = c.lastTime ?? c.ref;
+          ctx.origin = `${c.file}:${c.lineNo}`;
+          const r = direct ? p.lineBytes(buf, s, nl, ctx) : p.decoder.decodeBytes(buf, s, nl, ctx);
+          let fc = formats[r.format];
+          if (fc === undefined) {
+            fc = { lines: 0, decoded: 0, unmatched: 0 };
+            formats[r.format] = fc;
+          }
+          fc.lines++;
+          const evs = r.events;
+          if (evs.length) {
+            fc.decoded++;
+            c.lastTime = evs[evs.length - 1]!.time;
+            if (!direct) for (const ev of evs) c.queue.push(ev);
+          } else if (r.outcome.status !== 'ignored') fc.unmatched++;
+        }
+        s = nl + 1;
       }
     }
   };

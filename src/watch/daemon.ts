@@ -6,9 +6,10 @@ import { HardlineError } from '../core/errors.js';
 import type { Policy } from '../policy/schema.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Checkpoint, WatchStore } from '../store/store.js';
+import type { LineContext } from './decoder.js';
 import type { SecurityEvent } from './event.js';
 import type { Incident } from './incident.js';
-import { MemoryGuard } from './memory.js';
+import { limitHeapGrowth, MemoryGuard } from './memory.js';
 import { formatIncidentLine } from './outputs/format.js';
 import { JsonlSink } from './outputs/jsonl.js';
 import { WatchMetrics } from './outputs/metrics.js';
@@ -54,6 +55,11 @@ export interface WatchOptions {
   pollMs?: number;
   /** Resident-memory target in MB: a full collection runs when RSS passes it (0: off; default 160). */
   maxRssMB?: number;
+  /**
+   * How far V8 may grow the heap past the live state after a full collection, in percent
+   * (default 20; 0 keeps V8's own heuristic, which allows up to 300 %). See limitHeapGrowth.
+   */
+  heapGrowthPercent?: number;
   /** SIP over HEP: the transaction decoder (default: SipTransactionTracker on the policy). */
   sipDecoder?: SipTransactionDecoder;
   /** The PBX's own addresses (`--pbx-address`): which side of captured SIP is the PBX. */
@@ -105,7 +111,17 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     o.logger ??
     pino({ name: 'hardline-watch', level: o.logLevel ?? 'info' }, pino.destination({ dest: 2, sync: false }));
   const metrics = new WatchMetrics();
-  const store: WatchStore = new SqliteStore(o.db);
+  // SQLite writes run in a writer thread: packet listeners never wait for them (file tails still
+  // commit synchronously with their checkpoints)
+  let storeErrorsAsync = 0;
+  const store: WatchStore = new SqliteStore(o.db, {
+    writer: 'thread',
+    onAsyncError: (message) => {
+      metrics.drops.inc({ reason: 'store error' });
+      if (storeErrorsAsync++ < 20 || storeErrorsAsync % 1000 === 0)
+        logger.error({ err: message }, 'cannot commit to the store; events of a batch are lost');
+    },
+  });
   const jsonl = o.jsonl ? new JsonlSink(o.jsonl, o.jsonlEvents ?? false) : undefined;
   const hooks = (o.webhooks ?? []).map(
     (w) =>
@@ -126,6 +142,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     ...(o.pbx ? { pbx: o.pbx } : {}),
   };
   const sip = o.sipDecoder ?? new SipTransactionTracker(sipOptions);
+  limitHeapGrowth(o.heapGrowthPercent ?? 20);
   /** Event time of the newest HEP SIP capture and the wall time it arrived (to expire on a quiet wire). */
   let sipSeen: { time: number; wall: number } | undefined;
   const guard = new MemoryGuard(o.maxRssMB ?? 160);
@@ -295,7 +312,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
     const l = await listenSyslog(
       url,
       (m, peer, transport) => {
-        metrics.packets.inc({ listener: 'syslog', transport });
+        metrics.packetTally.add('syslog', transport);
         if (m.timed) skew.sample(`syslog:${peerIp(peer) ?? peer}`, m.time, Date.now());
         pipeline.line(m.message, {
           fallbackTime: m.time,
@@ -319,7 +336,7 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
       url,
       o.hepKey !== undefined ? { authKey: o.hepKey } : {},
       (r, peer, transport) => {
-        metrics.packets.inc({ listener: 'hep', transport });
+        metrics.packetTally.add('hep', transport);
         if (!r.ok) {
           metrics.drops.inc({ reason: `hep ${r.error.code}` });
           if (hepErrors++ < 20 || hepErrors % 1000 === 0)
@@ -333,15 +350,10 @@ export async function startWatch(o: WatchOptions): Promise<WatchHandle> {
         if (p.timeSec !== undefined) skew.sample(`hep:${peerIp(peer) ?? peer}`, time, Date.now());
         const origin = `hep:${transport}://${peer}${p.nodeName ? ` node ${p.nodeName}` : ''}${p.captureId !== undefined ? ` id ${p.captureId}` : ''}`;
         if (p.protoType === 100) {
-          for (const line of p.payload.toString('utf8').split('\n')) {
-            if (line.trim())
-              pipeline.line(line, {
-                fallbackTime: time,
-                refTime: Date.now(),
-                origin,
-                ...(o.pbx ? { pbx: o.pbx } : {}),
-              });
-          }
+          // log lines, decoded from the payload bytes (blank lines skipped)
+          const ctx: LineContext = { fallbackTime: time, refTime: Date.now(), origin };
+          if (o.pbx) ctx.pbx = o.pbx;
+          pipeline.chunk(p.payload, 0, p.payload.length, ctx);
         } else if (p.protoType === 1) {
           const cap = hepSipCapture(p, {
             origin,

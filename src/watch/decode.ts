@@ -12,6 +12,7 @@ import {
   stripAnsi,
 } from './decoder.js';
 import type { SecurityEvent } from './event.js';
+import { PrefixScan, scanAsteriskPrefix } from './prefix.js';
 import { leadingTime } from './time.js';
 
 /**
@@ -89,6 +90,14 @@ class LineHelpers implements DecodeHelpers {
   ast: LoggerBody | undefined | null = null;
   fs: LoggerBody | undefined | null = null;
   kam: LoggerBody | undefined | null = null;
+  /** Reused for prefixes scanned in bytes (decoders read it during decode() only). */
+  private readonly body: LoggerBody = { level: '', file: '', message: '' };
+  // prefix offsets scanned in bytes (p0 < 0: none; parse the string)
+  private p0 = -1;
+  private p1 = 0;
+  private p2 = 0;
+  private p3 = 0;
+  private p4 = 0;
 
   constructor(private readonly owner: LineDecoder) {}
 
@@ -103,6 +112,7 @@ class LineHelpers implements DecodeHelpers {
     this.ast = null;
     this.fs = null;
     this.kam = null;
+    this.p0 = -1;
   }
 
   time(): number {
@@ -139,8 +149,25 @@ class LineHelpers implements DecodeHelpers {
     return r.outcome as DecodeOutcome;
   }
 
+  /** Offsets of the Asterisk prefix, already scanned in bytes (the string path skips its regex). */
+  preset(level0: number, level1: number, file0: number, file1: number, msg: number): void {
+    this.p0 = level0;
+    this.p1 = level1;
+    this.p2 = file0;
+    this.p3 = file1;
+    this.p4 = msg;
+  }
   asterisk(): LoggerBody | undefined {
-    if (this.ast === null) this.ast = parseAsteriskPrefix(this.line);
+    if (this.ast === null) {
+      if (this.p0 >= 0) {
+        const l = this.line;
+        const b = this.body;
+        b.level = l.slice(this.p0, this.p1);
+        b.file = l.slice(this.p2, this.p3);
+        b.message = l.slice(this.p4);
+        this.ast = b;
+      } else this.ast = parseAsteriskPrefix(this.line);
+    }
     return this.ast;
   }
 
@@ -170,6 +197,12 @@ export class LineDecoder {
   private readonly kamDecoders: Decoder[];
   private readonly jsonDecoders: Decoder[];
   private readonly h: LineHelpers;
+  private readonly scan = new PrefixScan();
+  /** The text of the line decodeBytes() last turned into a string (decode() of it gives the same). */
+  lastLine: string | undefined;
+  /** Basenames of the files Asterisk decoders read (as bytes), and their decoders. */
+  private readonly fileNames: Uint8Array[];
+  private readonly fileLists: Decoder[][];
 
   constructor(private readonly decoders: Decoder[]) {
     for (const d of decoders) {
@@ -184,6 +217,8 @@ export class LineDecoder {
     this.kamDecoders = decoders.filter((d) => d.family === 'kamailio');
     this.jsonDecoders = decoders.filter((d) => d.family === 'json');
     this.h = new LineHelpers(this);
+    this.fileNames = [...this.byFile.keys()].map((f) => new Uint8Array(Buffer.from(f, 'latin1')));
+    this.fileLists = [...this.byFile.values()];
   }
 
   static async create(): Promise<LineDecoder> {
@@ -200,17 +235,83 @@ export class LineDecoder {
     return this.run(line, ctx, this.h, false);
   }
 
+  /**
+   * Decodes the line in buf[s..e) (no newline; a trailing CR is dropped), with the same result
+   * as decode() of its text. The Asterisk prefix is scanned in bytes first: lines logged by a
+   * file no decoder reads (and lines a decoder's byte prefilter rejects) never become strings.
+   */
+  decodeBytes(buf: Buffer, s: number, e: number, ctx: LineContext): LineResult {
+    this.lastLine = undefined;
+    if (e > s && buf[e - 1] === 0x0d) e--;
+    const sc = this.scan;
+    if (scanAsteriskPrefix(buf, s, e, sc)) {
+      const list = this.byBase(buf, sc.baseStart, sc.fileEnd);
+      if (list === undefined) return ctx.format ? { ...UNMATCHED_AST, format: ctx.format } : UNMATCHED_AST;
+      const only = list.length === 1 ? list[0]! : undefined;
+      if (only?.prefilter) {
+        const v = only.prefilter(buf, sc.msgStart, e);
+        if (v !== true) {
+          const format = ctx.format ?? 'asterisk';
+          if (v === undefined || v.status === 'miss')
+            return ctx.format ? { ...UNMATCHED_AST, format } : UNMATCHED_AST;
+          return {
+            format,
+            decoder: only.id,
+            outcome: v,
+            events: v.status === 'events' ? v.events : NO_EVENTS,
+          };
+        }
+      }
+      const line = utf8(buf, s, e);
+      this.lastLine = line;
+      if (line.includes('\x1b')) return this.decode(line, ctx);
+      this.h.reset(line, ctx, ctx.format ?? 'asterisk');
+      this.h.preset(sc.levelStart - s, sc.levelEnd - s, sc.fileStart - s, sc.fileEnd - s, sc.msgStart - s);
+      return this.run(line, ctx, this.h, false, list);
+    }
+    const text = utf8(buf, s, e);
+    this.lastLine = text;
+    return this.decode(text, ctx);
+  }
+
+  /** Decoders reading the Asterisk file whose basename is buf[s..e), without making a string. */
+  private byBase(buf: Buffer, s: number, e: number): Decoder[] | undefined {
+    const n = e - s;
+    const names = this.fileNames;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name.length !== n || buf[s] !== name[0]) continue;
+      let k = 1;
+      while (k < n && buf[s + k] === name[k]) k++;
+      if (k === n) return this.fileLists[i];
+    }
+    return undefined;
+  }
+
   /** For wrapping formats: decodes an inner line with a fresh helper (no JSON recursion). */
   decodeInner(line: string, ctx: LineContext): LineResult {
     return this.run(line, ctx, new LineHelpers(this), true);
   }
 
-  private run(line: string, ctx: LineContext, h: LineHelpers, inner: boolean): LineResult {
+  private run(
+    line: string,
+    ctx: LineContext,
+    h: LineHelpers,
+    inner: boolean,
+    scanned?: readonly Decoder[],
+  ): LineResult {
     let candidates: readonly Decoder[] | undefined;
     let message = line;
     let format = ctx.format;
-    h.reset(line, ctx, format ?? 'unknown');
-    if (line.charCodeAt(0) === 123 /* { */) {
+    if (scanned) {
+      // prefix already scanned in bytes (decodeBytes)
+      format ??= 'asterisk';
+      candidates = scanned;
+      message = h.asterisk()!.message;
+    } else h.reset(line, ctx, format ?? 'unknown');
+    if (scanned) {
+      // nothing more to find out about the prefix
+    } else if (line.charCodeAt(0) === 123 /* { */) {
       if (!inner) candidates = this.jsonDecoders;
       format ??= line.includes('"logmsg"') ? 'asterisk-json' : 'json';
     } else {
@@ -268,3 +369,11 @@ export class LineDecoder {
 }
 
 const NO_EVENTS: SecurityEvent[] = [];
+
+type FastBuffer = Buffer & { utf8Slice?(start: number, end: number): string };
+const hasUtf8Slice = typeof (Buffer.prototype as FastBuffer).utf8Slice === 'function';
+/** buf.toString('utf8', s, e) without its argument checks (Node's own fast path when present). */
+function utf8(buf: Buffer, s: number, e: number): string {
+  return hasUtf8Slice ? (buf as FastBuffer).utf8Slice!(s, e) : buf.toString('utf8', s, e);
+}
+const UNMATCHED_AST: LineResult = { format: 'asterisk', outcome: UNMATCHED, events: NO_EVENTS };

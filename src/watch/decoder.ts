@@ -52,6 +52,13 @@ export interface Decoder {
   /** Where the source address is taken from (documentation for explain and the README). */
   sourceField: string;
   decode(line: string, ctx: DecodeHelpers): DecodeOutcome | undefined;
+  /**
+   * Optional byte-level test, run on Asterisk lines before they become strings when this is the
+   * only decoder of its file: `true` when decode() has to look at the line; otherwise the outcome
+   * decode() would return (an `ignored` outcome, or undefined for "not this decoder's line").
+   * It must agree with decode(); when unsure it returns true.
+   */
+  prefilter?(b: Uint8Array, msgStart: number, end: number): true | DecodeOutcome | undefined;
   /** Real-format example lines, checked by the decoder tests. */
   examples: DecoderExample[];
 }
@@ -115,7 +122,10 @@ export function parseFreeswitchPrefix(line: string): LoggerBody | undefined {
 
 /** True when the logging file is `name` (with or without a module folder). */
 export function fileIs(body: LoggerBody, name: string): boolean {
-  return body.file === name || body.file.endsWith(`/${name}`);
+  const f = body.file;
+  if (f === name) return true;
+  const k = f.length - name.length - 1;
+  return k >= 0 && f.charCodeAt(k) === 47 && f.endsWith(name);
 }
 
 export function defineDecoder(d: Decoder): Decoder {
@@ -142,10 +152,116 @@ export function stripAnsi(line: string): string {
 
 /** User part of a SIP URI inside text (`"Bob" <sip:100@pbx>;tag=1` -> `100`); data only. */
 export function sipUser(text: string): string | undefined {
-  const m = /sips?:([^@;>\s]+)@/i.exec(text);
-  if (m) return decodePct(m[1]!);
+  // what /sips?:([^@;>\s]+)@/i finds, without the expression
+  const n = text.length;
+  for (let i = 0; i + 5 < n + 1; i++) {
+    if (
+      (text.charCodeAt(i) | 32) !== 115 ||
+      (text.charCodeAt(i + 1) | 32) !== 105 ||
+      (text.charCodeAt(i + 2) | 32) !== 112
+    )
+      continue;
+    let j = i + 3;
+    if ((text.charCodeAt(j) | 32) === 115) j++;
+    if (text.charCodeAt(j) !== 58) continue;
+    const u = ++j;
+    for (;;) {
+      const c = text.charCodeAt(j);
+      if (j >= n || c === 64 || c === 59 || c === 62 || isSpace(c)) break;
+      j++;
+    }
+    if (j > u && text.charCodeAt(j) === 64) return decodePct(text.slice(u, j));
+  }
   return undefined;
 }
+
+/** Exactly the characters `\s` matches in JavaScript expressions. */
+export function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+const isDigitCode = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * True when t[s..e) is exactly an ADDR_PORT: `\d{1,3}(\.\d{1,3}){3}:\d{1,5}` or
+ * `\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]:\d{1,5}` (what the expression accepts, not a validation of
+ * the address: parseHostPort does that).
+ */
+export function isAddrPort(t: string, s: number, e: number): boolean {
+  let i = s;
+  if (t.charCodeAt(i) === 91 /* [ */) {
+    i++;
+    const h = i;
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if (i < e && ((c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46)) i++;
+      else break;
+    }
+    if (i === h) return false;
+    if (t.charCodeAt(i) === 37 /* % */) {
+      i++;
+      const z = i;
+      for (;;) {
+        const c = t.charCodeAt(i);
+        if (
+          i < e &&
+          ((c >= 48 && c <= 57) ||
+            (c >= 65 && c <= 90) ||
+            (c >= 97 && c <= 122) ||
+            c === 95 ||
+            c === 46 ||
+            c === 45)
+        )
+          i++;
+        else break;
+      }
+      if (i === z) return false;
+    }
+    if (i >= e || t.charCodeAt(i) !== 93) return false;
+    i++;
+  } else {
+    for (let part = 0; part < 4; part++) {
+      if (part > 0) {
+        if (i >= e || t.charCodeAt(i) !== 46) return false;
+        i++;
+      }
+      const d = i;
+      while (i < e && i - d < 4 && isDigitCode(t.charCodeAt(i))) i++;
+      if (i === d || i - d > 3) return false;
+    }
+  }
+  if (i >= e || t.charCodeAt(i) !== 58) return false;
+  i++;
+  const p = i;
+  while (i < e && isDigitCode(t.charCodeAt(i))) i++;
+  return i === e && i - p >= 1 && i - p <= 5;
+}
+
+/** `(?:(?:UDP|TCP|TLS|WS|WSS|udp|tcp|tls|ws|wss):)?` + ADDR_PORT over all of t[s..e). */
+export function isTransportAddrPort(t: string, s: number, e: number, lower = true): boolean {
+  const c = t.charCodeAt(s);
+  if ((c >= 65 && c <= 90) || (lower && c >= 97 && c <= 122)) {
+    const colon = t.indexOf(':', s);
+    if (colon < 0 || colon >= e || colon - s > 3) return false;
+    const name = t.slice(s, colon);
+    if (!TRANSPORT_PREFIXES.has(name) || (!lower && name !== name.toUpperCase())) return false;
+    return isAddrPort(t, colon + 1, e);
+  }
+  return isAddrPort(t, s, e);
+}
+const TRANSPORT_PREFIXES = new Set(['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'udp', 'tcp', 'tls', 'ws', 'wss']);
 
 function decodePct(s: string): string {
   if (!s.includes('%')) return s;

@@ -170,6 +170,17 @@ function canonicalV6(text: string): string | undefined {
 /** Lower-cases and validates a transport name (`TLS` -> `tls`); unknown names give undefined. */
 export function normalizeTransport(text: string | undefined): Transport | undefined {
   if (!text) return undefined;
+  switch (text) {
+    case 'UDP':
+    case 'udp':
+      return 'udp';
+    case 'TCP':
+    case 'tcp':
+      return 'tcp';
+    case 'TLS':
+    case 'tls':
+      return 'tls';
+  }
   const t = text.toLowerCase();
   return (TRANSPORTS as readonly string[]).includes(t) ? (t as Transport) : undefined;
 }

@@ -60,13 +60,24 @@ function offsetMs(z: string): number {
 export function leadingTime(line: string, ref: number): number | undefined {
   const c = line.charCodeAt(0);
   let text = line;
-  if (c >= 48 && c <= 102 && line.length > 37 && line.charCodeAt(8) === 45 && UUID_PREFIX.test(line)) {
+  if (
+    ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) &&
+    line.length > 37 &&
+    line.charCodeAt(8) === 45 &&
+    UUID_PREFIX.test(line)
+  ) {
     text = line.slice(37);
   }
-  const key = text.slice(0, 32);
-  if (key === lastKey && ref === lastRef) return lastValue;
+  // `[...]` stamps: the value depends only on the text up to the first `]` (the cache key then
+  // holds exactly that); other formats: on the first 32 characters.
+  if (ref === lastRef && lastKey.length > 0 && text.startsWith(lastKey)) return lastValue;
+  let key: string;
+  if (text.charCodeAt(0) === 91 /* [ */) {
+    const close = text.indexOf(']');
+    key = close > 0 && close < 48 ? text.slice(0, close + 1) : text.slice(0, 32);
+  } else key = text.slice(0, 32);
   const v = parse(text, ref);
-  lastKey = key;
+  lastKey = key.length === 32 || key.charCodeAt(key.length - 1) === 93 ? key : '';
   lastRef = ref;
   lastValue = v;
   return v;
@@ -109,6 +120,8 @@ function parse(text: string, ref: number): number | undefined {
  * seconds-microseconds form). Undefined when neither.
  */
 export function parseEventTv(text: string): number | undefined {
+  const fast = fastEventTv(text);
+  if (fast !== undefined) return fast;
   let m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-]\d{4}|Z)?$/.exec(text);
   if (m) {
     if (!m[8]) return local(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, frac(m[7]));
@@ -117,4 +130,66 @@ export function parseEventTv(text: string): number | undefined {
   m = /^(\d{9,11})-(\d{1,6})$/.exec(text);
   if (m) return Number(m[1]) * 1000 + Math.floor(Number(m[2]!.padStart(6, '0')) / 1000);
   return undefined;
+}
+
+let tvDay = '';
+let tvDayMs = 0;
+
+const digit = (t: string, i: number) => {
+  const c = t.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const two = (t: string, i: number) => {
+  const a = digit(t, i);
+  const b = digit(t, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.ffffff](+hhmm|-hhmm|Z)` without a regular expression, the day cached;
+ * undefined for any other text (parseEventTv's expressions then decide).
+ */
+function fastEventTv(t: string): number | undefined {
+  const n = t.length;
+  if (n < 20 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84) return undefined;
+  if (t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  const h = two(t, 11);
+  const mi = two(t, 14);
+  const sec = two(t, 17);
+  if (h < 0 || mi < 0 || sec < 0) return undefined;
+  let i = 19;
+  let ms = 0;
+  if (t.charCodeAt(i) === 46 /* . */) {
+    i++;
+    let v = 0;
+    let k = 0;
+    while (k < 7 && i < n) {
+      const d = digit(t, i);
+      if (d < 0) break;
+      v = v * 10 + d;
+      k++;
+      i++;
+    }
+    if (k === 0 || k > 6) return undefined;
+    ms = Math.floor((v * 1000) / 10 ** k);
+  }
+  let offset: number;
+  const z = t.charCodeAt(i);
+  if (z === 90 /* Z */ && i + 1 === n) offset = 0;
+  else if ((z === 43 || z === 45) && i + 5 === n) {
+    const oh = two(t, i + 1);
+    const om = two(t, i + 3);
+    if (oh < 0 || om < 0) return undefined;
+    offset = (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+  } else return undefined;
+  if (!t.startsWith(tvDay) || tvDay.length !== 10) {
+    const y1 = two(t, 0);
+    const y2 = two(t, 2);
+    const mo = two(t, 5);
+    const d = two(t, 8);
+    if (y1 < 0 || y2 < 0 || mo < 0 || d < 0) return undefined;
+    tvDay = t.slice(0, 10);
+    tvDayMs = Date.UTC(y1 * 100 + y2, mo - 1, d);
+  }
+  return tvDayMs + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms - offset;
 }

@@ -1,4 +1,15 @@
-import { ADDR_PORT, allMatches, defineDecoder, events, fileIs, ignored, miss, sipUser } from '../decoder.js';
+import {
+  ADDR_PORT,
+  allMatches,
+  defineDecoder,
+  events,
+  fileIs,
+  ignored,
+  isSpace,
+  isTransportAddrPort,
+  miss,
+  sipUser,
+} from '../decoder.js';
 import { type EventKind, parseHostPort } from '../event.js';
 
 /**
@@ -12,15 +23,50 @@ import { type EventKind, parseHostPort } from '../event.js';
  * does not have that shape and carries the address pattern twice gets no source.
  */
 
-const REASONS: [RegExp, EventKind][] = [
-  [/^No matching endpoint found/, 'unknown-account'],
-  [/^Not match Endpoint (?:Contact )?ACL/, 'acl-reject'],
-  [/^(?:Failed|Error) to authenticate/, 'auth-failure'],
-];
+// Reasons counted (read by reasonKind() below): ^No matching endpoint found -> unknown-account,
+// ^Not match Endpoint (?:Contact )?ACL -> acl-reject, ^(?:Failed|Error) to authenticate -> auth-failure
 
 const ADDR_FIELD = `(?:(?:UDP|TCP|TLS|WS|WSS|udp|tcp|tls|ws|wss):)?${ADDR_PORT}`;
 const SOURCE = new RegExp(`' failed for '(${ADDR_FIELD})' \\(callid: `, 'g');
 const STRICT = new RegExp(`Request '(\\S+?)' from '(\\S*)' failed for '(${ADDR_FIELD})' \\(callid: `);
+
+/** REASONS without expressions. */
+function reasonKind(r: string): EventKind | undefined {
+  if (r.startsWith('No matching endpoint found')) return 'unknown-account';
+  if (r.startsWith('Not match Endpoint ACL') || r.startsWith('Not match Endpoint Contact ACL'))
+    return 'acl-reject';
+  if (r.startsWith('Failed to authenticate') || r.startsWith('Error to authenticate')) return 'auth-failure';
+  return undefined;
+}
+
+function hasSpace(t: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (isSpace(t.charCodeAt(i))) return true;
+  return false;
+}
+
+/**
+ * STRICT matched at index 0, without the expression: the groups it would give, or undefined
+ * when it does not match there (then the expression itself is consulted).
+ */
+function strictAt0(body: string): { index: number; 0: string; 1: string; 2: string; 3: string } | undefined {
+  // Request '(\S+?)' from '(\S*)' failed for '(ADDR_FIELD)' \(callid: ; the lazy method ends at the
+  // first "' from '" and the From at the first "' failed for '" (neither may contain spaces)
+  const f = body.indexOf("' from '", 10);
+  if (f < 0 || hasSpace(body, 9, f)) return undefined;
+  const p = body.indexOf("' failed for '", f + 8);
+  if (p < 0 || hasSpace(body, f + 8, p)) return undefined;
+  const a = p + 14;
+  const q = body.indexOf("'", a);
+  if (q < 0 || !body.startsWith("' (callid: ", q) || !isTransportAddrPort(body, a, q)) return undefined;
+  const end = q + 11;
+  return {
+    index: 0,
+    0: body.slice(0, end),
+    1: body.slice(9, f),
+    2: body.slice(f + 8, p),
+    3: body.slice(a, q),
+  };
+}
 
 export default defineDecoder({
   id: 'asterisk-pjsip',
@@ -37,7 +83,7 @@ export default defineDecoder({
     const body = logged.message;
     let addrText: string | undefined;
     let issue: string | undefined;
-    const strict = STRICT.exec(body);
+    const strict = strictAt0(body) ?? STRICT.exec(body);
     if (strict && strict.index === 0) addrText = strict[3];
     else {
       const found = allMatches(SOURCE, body);
@@ -48,8 +94,10 @@ export default defineDecoder({
     // The reason is one of pjsip's fixed texts after the last " - " (the Call-ID comes before it).
     const dash = body.lastIndexOf(') - ');
     const tailText = dash < 0 ? '' : body.slice(dash + 4).trimEnd();
-    const reason = tailText.replace(/ after \d+ tries in [\d.]+ ms$/, '');
-    const kind = REASONS.find(([re]) => re.test(reason))?.[1];
+    const reason = tailText.includes(' after ')
+      ? tailText.replace(/ after \d+ tries in [\d.]+ ms$/, '')
+      : tailText;
+    const kind = reasonKind(reason);
     if (!kind) return ignored('chan_pjsip failure with a reason hardline does not count');
     const method = strict ? strict[1] : /^Request '([^']{1,32})'/.exec(body)?.[1];
     const fromText = strict ? strict[2]! : body.slice(body.indexOf("' from '") + 8);

@@ -1,5 +1,12 @@
 import { defineDecoder, events, fileIs, miss } from '../decoder.js';
-import { type EventKind, normalizeTransport, parseHostPort } from '../event.js';
+import {
+  type EventKind,
+  type NetEndpoint,
+  normalizeTransport,
+  parseHostPort,
+  type SecurityEvent,
+  type Transport,
+} from '../event.js';
 import { parseEventTv } from '../time.js';
 
 /**
@@ -26,14 +33,138 @@ const KIND: Record<string, EventKind> = {
 };
 
 // Values are attacker-controlled from AccountID on; the server writes the fields before it.
-const HEAD =
-  /^SecurityEvent="([A-Za-z]+)",EventTV="([^"]*)",Severity="[^"]*",Service="([A-Za-z0-9_-]*)",EventVersion="[^"]*",AccountID="([^"]*)"/;
+// HEAD (read by head() below without a regular expression):
+// ^SecurityEvent="([A-Za-z]+)",EventTV="([^"]*)",Severity="[^"]*",Service="([A-Za-z0-9_-]*)",
+//  EventVersion="[^"]*",AccountID="([^"]*)"
 const TYPE = /SecurityEvent="([A-Za-z]+)"/;
 const TV = /,EventTV="([^"]*)"/;
 const SERVICE = /,Service="([A-Za-z0-9_-]*)"/;
 const ACCOUNT = /,AccountID="([^"]*)"/;
 const REQTYPE = /,RequestType="([A-Za-z]{1,32})"/;
-const ADDRESS = /,(Local|Remote)Address="IPV([46])\/([A-Za-z]+)\/([0-9A-Fa-f:.]+)\/(\d{1,5})"/g;
+// Address fields (read by addressFields() below, every occurrence, as this global expression would):
+// ,(Local|Remote)Address="IPV([46])\/([A-Za-z]+)\/([0-9A-Fa-f:.]+)\/(\d{1,5})"
+
+/** Reads `"<value>"` starting at i (i at the opening quote's successor): the index of the closing quote. */
+const closeQuote = (t: string, i: number) => t.indexOf('"', i);
+const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAlnumDash = (c: number) => isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+
+/** The HEAD fields read by head() (valid when it returns true). */
+const hd = { type: '', tv: '', service: '', account: '' };
+
+/** The HEAD fields without a regular expression (same groups as HEAD), into `hd`. */
+function head(t: string): boolean {
+  // SecurityEvent="([A-Za-z]+)"
+  let i = 15;
+  let q = closeQuote(t, i);
+  if (q <= i) return false;
+  for (let k = i; k < q; k++) if (!isAlpha(t.charCodeAt(k))) return false;
+  const type = q;
+  if (!t.startsWith(',EventTV="', q + 1)) return false;
+  const tv0 = q + 11;
+  q = closeQuote(t, tv0);
+  if (q < 0) return false;
+  const tv1 = q;
+  if (!t.startsWith(',Severity="', q + 1)) return false;
+  q = closeQuote(t, q + 12);
+  if (q < 0 || !t.startsWith(',Service="', q + 1)) return false;
+  const sv0 = q + 11;
+  q = closeQuote(t, sv0);
+  if (q < 0) return false;
+  for (let k = sv0; k < q; k++) if (!isAlnumDash(t.charCodeAt(k))) return false;
+  const sv1 = q;
+  if (!t.startsWith(',EventVersion="', q + 1)) return false;
+  q = closeQuote(t, q + 16);
+  if (q < 0 || !t.startsWith(',AccountID="', q + 1)) return false;
+  i = q + 13;
+  q = closeQuote(t, i);
+  if (q < 0) return false;
+  hd.type = t.slice(15, type);
+  hd.tv = t.slice(tv0, tv1);
+  hd.service = t.slice(sv0, sv1);
+  hd.account = t.slice(i, q);
+  return true;
+}
+
+/** One address field's text positions: transport [ts, te), address [as, ae), port [ps, pe). */
+class Field {
+  ts = 0;
+  te = 0;
+  as = 0;
+  ae = 0;
+  ps = 0;
+  pe = 0;
+}
+/** What addressFields() found: how many of each, and the first of each. */
+const af = { remotes: 0, locals: 0, remote: new Field(), local: new Field() };
+
+/** Every `,(Local|Remote)Address="IPV[46]/<transport>/<addr>/<port>"` (as ADDRESS finds them), into `af`. */
+function addressFields(t: string): void {
+  af.remotes = 0;
+  af.locals = 0;
+  let from = 0;
+  for (;;) {
+    const a = t.indexOf('Address="IPV', from);
+    if (a < 0) return;
+    from = a + 1;
+    let remote: boolean;
+    if (a >= 7 && t.startsWith(',Remote', a - 7)) remote = true;
+    else if (a >= 6 && t.startsWith(',Local', a - 6)) remote = false;
+    else continue;
+    let i = a + 12;
+    const v = t.charCodeAt(i);
+    if ((v !== 52 && v !== 54) || t.charCodeAt(i + 1) !== 47) continue;
+    i += 2;
+    const ts = i;
+    while (isAlpha(t.charCodeAt(i))) i++;
+    if (i === ts || t.charCodeAt(i) !== 47) continue;
+    const te = i++;
+    const as = i;
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if ((c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46) i++;
+      else break;
+    }
+    if (i === as || t.charCodeAt(i) !== 47) continue;
+    const ae = i++;
+    const ps = i;
+    while (i - ps < 6 && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
+    if (i === ps || i - ps > 5 || t.charCodeAt(i) !== 34) continue;
+    const first = remote ? af.remotes++ === 0 : af.locals++ === 0;
+    if (first) {
+      const f = remote ? af.remote : af.local;
+      f.ts = ts;
+      f.te = te;
+      f.as = as;
+      f.ae = ae;
+      f.ps = ps;
+      f.pe = i;
+    }
+    from = i + 1;
+  }
+}
+
+/** The transport name at t[s..e) (`UDP` -> udp), without making a string for the usual ones. */
+function transportAt(t: string, s: number, e: number): Transport | undefined {
+  if (e - s === 3) {
+    const a = t.charCodeAt(s) | 32;
+    const b = t.charCodeAt(s + 1) | 32;
+    const c = t.charCodeAt(s + 2) | 32;
+    if (a === 117 && b === 100 && c === 112) return 'udp';
+    if (a === 116 && b === 99 && c === 112) return 'tcp';
+    if (a === 116 && b === 108 && c === 115) return 'tls';
+  }
+  return normalizeTransport(t.slice(s, e));
+}
+
+function toEndpoint(t: string, f: Field): NetEndpoint | undefined {
+  let port = 0;
+  for (let i = f.ps; i < f.pe; i++) port = port * 10 + (t.charCodeAt(i) - 48);
+  if (port > 65535) return undefined;
+  const e = parseHostPort(t.slice(f.as, f.ae), transportAt(t, f.ts, f.te));
+  if (e) e.port = port;
+  return e;
+}
 
 export default defineDecoder({
   id: 'asterisk-security',
@@ -48,45 +179,44 @@ export default defineDecoder({
     if (!body || !fileIs(body, 'res_security_log.c') || !body.message.startsWith('SecurityEvent="'))
       return undefined;
     const rest = body.message;
-    const head = HEAD.exec(rest);
-    const typeM = head ?? TYPE.exec(rest);
-    if (!typeM) return miss('security event without a SecurityEvent type');
-    const type = typeM[1]!;
-    const tvText = head ? head[2] : TV.exec(rest)?.[1];
+    let type: string;
+    let tvText: string | undefined;
+    let service: string | undefined;
+    let account: string | undefined;
+    if (head(rest)) {
+      type = hd.type;
+      tvText = hd.tv;
+      service = hd.service;
+      account = hd.account;
+    } else {
+      const typeM = TYPE.exec(rest);
+      if (!typeM) return miss('security event without a SecurityEvent type');
+      type = typeM[1]!;
+      tvText = TV.exec(rest)?.[1];
+      service = SERVICE.exec(rest)?.[1];
+      account = ACCOUNT.exec(rest)?.[1];
+    }
     const time = (tvText && parseEventTv(tvText)) || h.time();
-    const service = head ? head[3] : SERVICE.exec(rest)?.[1];
     let kind: EventKind = KIND[type] ?? 'request';
     if (service === 'AMI' && kind === 'auth-failure') kind = 'ami-auth-failure';
-    const remote: RegExpExecArray[] = [];
-    const local: RegExpExecArray[] = [];
-    ADDRESS.lastIndex = 0;
-    for (let m = ADDRESS.exec(rest); m; m = ADDRESS.exec(rest)) (m[1] === 'Remote' ? remote : local).push(m);
-    if (remote.length === 0)
-      return miss(`${type}: no RemoteAddress="IPV4|IPV6/<transport>/<addr>/<port>" field`);
-    const account = head ? head[4] : ACCOUNT.exec(rest)?.[1];
+    addressFields(rest);
+    const remotes = af.remotes;
+    if (remotes === 0) return miss(`${type}: no RemoteAddress="IPV4|IPV6/<transport>/<addr>/<port>" field`);
     const method = rest.includes(',RequestType="') ? REQTYPE.exec(rest)?.[1] : undefined;
-    const ev = h.event({
-      kind,
-      time,
-      reason: type,
-      ...(service ? { service } : {}),
-      ...(account && account !== '<unknown>' ? { account } : {}),
-      ...(method ? { sip: { method: method.toUpperCase() } } : {}),
-    });
-    const toEndpoint = (m: RegExpExecArray) => {
-      const e = parseHostPort(m[4]!, normalizeTransport(m[3]));
-      if (e) e.port = Number(m[5]);
-      return e && e.port! <= 65535 ? e : undefined;
-    };
-    if (remote.length > 1) {
-      ev.sourceIssue = `${remote.length} RemoteAddress fields in one line (log injection attempt?); source not trusted`;
+    const e: Omit<SecurityEvent, 'evidence' | 'time'> & { time: number } = { kind, time, reason: type };
+    if (service) e.service = service;
+    if (account && account !== '<unknown>') e.account = account;
+    if (method) e.sip = { method: method.toUpperCase() };
+    const ev = h.event(e);
+    if (remotes > 1) {
+      ev.sourceIssue = `${remotes} RemoteAddress fields in one line (log injection attempt?); source not trusted`;
     } else {
-      const src = toEndpoint(remote[0]!);
+      const src = toEndpoint(rest, af.remote);
       if (src) ev.source = src;
-      else ev.sourceIssue = `RemoteAddress ${remote[0]![4]} is not an IP address`;
+      else ev.sourceIssue = `RemoteAddress ${rest.slice(af.remote.as, af.remote.ae)} is not an IP address`;
     }
-    if (local.length === 1) {
-      const l = toEndpoint(local[0]!);
+    if (af.locals === 1) {
+      const l = toEndpoint(rest, af.local);
       if (l) ev.local = l;
     }
     return events(ev);

@@ -10,6 +10,7 @@ export default defineDetector({
     tune: '`detection.toll_fraud.business_hours` `{days, start, end, timezone}` (needed: without it this detector does not run), `international`, `premium`.',
   },
   enabled: (d) => d.toll_fraud.enabled && d.toll_fraud.business_hours !== undefined,
+  kinds: ['call-attempt'],
   create(ctx) {
     const c = ctx.detection.toll_fraud;
     const bh = c.business_hours!;

@@ -1,6 +1,6 @@
-import { defineDetector } from '../detector.js';
-import { formatEndpoint, isAuthFailure, type SecurityEvent } from '../event.js';
-import { RecentRing } from '../state.js';
+import { defineDetector, type Kept } from '../detector.js';
+import { formatEndpoint } from '../event.js';
+import { BusyState, RecentRing } from '../state.js';
 
 export default defineDetector({
   id: 'brute-force',
@@ -11,26 +11,35 @@ export default defineDetector({
     tune: '`detection.brute_force.failures` failed logins within `window` (default 10 in 5m, like fail2ban), `ban`.',
   },
   enabled: (d) => d.brute_force.enabled,
+  kinds: ['auth-failure', 'ami-auth-failure'],
   create(ctx) {
     const c = ctx.detection.brute_force;
     const windowMs = c.window * 1000;
-    const state = ctx.lru<string, RecentRing<SecurityEvent>>();
+    // per source: the last `failures` failures (only for sources with two within the window)
+    const busy = new BusyState<RecentRing<Kept>, undefined>(
+      ctx.sourceSlab(1, 3),
+      windowMs,
+      c.failures > 1,
+      (t, k) => {
+        const ring = new RecentRing<Kept>(c.failures);
+        if (k !== undefined) ring.push(t, k as Kept);
+        return ring;
+      },
+    );
     return {
       onEvent(ev) {
-        if (!ev.source || !isAuthFailure(ev.kind)) return;
+        if (!ev.source) return;
         const ip = ev.source.ip;
-        let ring = state.get(ip);
-        if (!ring) {
-          ring = new RecentRing<SecurityEvent>(c.failures);
-          state.set(ip, ring);
-        }
-        ring.push(ev.time, ev);
+        const kept = ctx.keep(ev);
+        const ring = busy.take(ev.time, kept, undefined);
+        if (!ring) return;
+        ring.push(ev.time, kept);
         if (!ring.full(ev.time, windowMs)) return;
         if (ctx.isCooling(ip, ev.time)) {
           ring.clear();
           return;
         }
-        const list = ring.list();
+        const list = ctx.evidence(ring.list());
         const accounts = new Set(list.map((e) => e.account ?? '?'));
         ctx.raise({
           key: ip,

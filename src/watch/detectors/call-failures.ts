@@ -1,5 +1,4 @@
-import { defineDetector } from '../detector.js';
-import type { SecurityEvent } from '../event.js';
+import { defineDetector, type Kept } from '../detector.js';
 import { RateRing, RecentRing } from '../state.js';
 
 export default defineDetector({
@@ -14,7 +13,7 @@ export default defineDetector({
   create(ctx) {
     const c = ctx.detection.call_failures;
     const windowMs = c.window * 1000;
-    const byCode = ctx.lru<number, { rate: RateRing; recent: RecentRing<SecurityEvent> }>(1000);
+    const byCode = ctx.lru<number, { rate: RateRing; recent: RecentRing<Kept> }>(1000);
     return {
       onEvent(ev) {
         const code = ev.sip?.code;
@@ -25,9 +24,13 @@ export default defineDetector({
           st = { rate: new RateRing(c.max), recent: new RecentRing(20) };
           byCode.set(code, st);
         }
-        st.recent.push(ev.time, ev);
+        st.recent.push(ev.time, ctx.keep(ev));
         if (!st.rate.hit(ev.time, windowMs)) return;
-        const list = st.recent.list();
+        if (ctx.isCooling(`code:${code}`, ev.time)) {
+          st.rate.reset(); // raise() would drop it: skip decoding evidence
+          return;
+        }
+        const list = ctx.evidence(st.recent.list());
         const sources = [...new Set(list.flatMap((e) => (e.source ? [e.source.ip] : [])))];
         ctx.raise({
           key: `code:${code}`,

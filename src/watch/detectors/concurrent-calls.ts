@@ -1,5 +1,4 @@
-import { defineDetector } from '../detector.js';
-import type { SecurityEvent } from '../event.js';
+import { defineDetector, type Kept } from '../detector.js';
 
 export default defineDetector({
   id: 'concurrent-calls',
@@ -10,10 +9,11 @@ export default defineDetector({
     tune: '`detection.toll_fraud.concurrent_calls` (default 10), `call_duration` (default 10m).',
   },
   enabled: (d) => d.toll_fraud.enabled,
+  kinds: ['call-attempt', 'call-ended'],
   create(ctx) {
     const c = ctx.detection.toll_fraud;
     const durMs = c.call_duration * 1000;
-    const calls = ctx.lru<string, Map<string, SecurityEvent>>();
+    const calls = ctx.lru<string, Map<string, Kept>>();
     let seq = 0;
     return {
       onEvent(ev) {
@@ -28,13 +28,14 @@ export default defineDetector({
           active.delete(id);
           return;
         }
-        active.set(id, ev);
+        active.set(id, ctx.keep(ev));
         for (const [k, e] of active) {
           if (ev.time - e.time > durMs || active.size > c.concurrent_calls * 4) active.delete(k);
           else break;
         }
         if (active.size <= c.concurrent_calls) return;
-        const list = [...active.values()];
+        if (ctx.isCooling(ev.account, ev.time)) return; // raise() would drop it: skip decoding evidence
+        const list = ctx.evidence([...active.values()]);
         ctx.raise({
           key: ev.account,
           subject: { kind: 'account', account: ev.account },

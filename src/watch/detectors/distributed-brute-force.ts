@@ -1,5 +1,4 @@
-import { defineDetector } from '../detector.js';
-import { isAuthFailure, type SecurityEvent } from '../event.js';
+import { defineDetector, type Kept } from '../detector.js';
 import { RecentRing } from '../state.js';
 
 export default defineDetector({
@@ -11,29 +10,31 @@ export default defineDetector({
     tune: '`detection.distributed_brute_force.failures` failures from at least `sources` distinct addresses within `window` (default 25 from 5 in 10m).',
   },
   enabled: (d) => d.distributed_brute_force.enabled,
+  kinds: ['auth-failure', 'ami-auth-failure'],
   create(ctx) {
     const c = ctx.detection.distributed_brute_force;
     const windowMs = c.window * 1000;
-    const state = ctx.lru<string, RecentRing<SecurityEvent>>();
+    // per account: the last `failures` failures, each tagged with its source address
+    const state = ctx.lru<string, RecentRing<Kept>>();
     return {
       onEvent(ev) {
-        if (!ev.source || !ev.account || !isAuthFailure(ev.kind)) return;
+        if (!ev.source || !ev.account) return;
         // AMI and SIP accounts are different things; SIP (the common case) is keyed by the bare name
         const key = ev.kind === 'ami-auth-failure' ? `AMI/${ev.account}` : ev.account;
         let ring = state.get(key);
         if (!ring) {
-          ring = new RecentRing<SecurityEvent>(c.failures);
+          ring = new RecentRing<Kept>(c.failures);
           state.set(key, ring);
         }
-        ring.push(ev.time, ev);
+        ring.push(ev.time, ctx.keep(ev), ev.source.ip);
         if (!ring.full(ev.time, windowMs)) return;
         if (ctx.isCooling(`account:${key}`, ev.time)) {
           ring.clear();
           return;
         }
-        const list = ring.list();
-        const sources = [...new Set(list.map((e) => e.source!.ip))];
-        if (sources.length < c.sources) return;
+        if (!ring.tagsAtLeast(c.sources)) return;
+        const sources = [...new Set(ring.tagList() as string[])];
+        const list = ctx.evidence(ring.list());
         ctx.raise({
           key: `account:${key}`,
           subject: { kind: 'account', account: ev.account },

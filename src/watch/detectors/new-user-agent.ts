@@ -20,6 +20,7 @@ export default defineDetector({
     tune: '`detection.new_user_agent.enabled`.',
   },
   enabled: (d) => d.new_user_agent.enabled,
+  kinds: ['auth-success', 'registration'],
   create(ctx) {
     const known = ctx.lru<string, Map<string, string>>();
     return {

@@ -25,6 +25,7 @@ export default defineDetector({
     tune: '`detection.registration_network.accounts` (`account` pattern -> `networks`: names from `networks` or CIDRs), `first_seen`, `prefix_v4`/`prefix_v6`.',
   },
   enabled: (d) => d.registration_network.enabled,
+  kinds: ['auth-success', 'registration'],
   create(ctx) {
     const c = ctx.detection.registration_network;
     const rules = c.accounts.map((a) => ({

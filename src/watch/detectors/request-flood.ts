@@ -1,10 +1,11 @@
-import { defineDetector } from '../detector.js';
+import { defineDetector, type Kept } from '../detector.js';
 import { formatEndpoint, type SecurityEvent } from '../event.js';
-import { RateRing, RecentRing } from '../state.js';
+import { BusyState, RateRing, RecentRing } from '../state.js';
 
-interface PerSource {
+interface SourceState {
   rate: RateRing;
-  recent: RecentRing<SecurityEvent>;
+  /** Evidence, kept only once the source gets busy. */
+  recent: RecentRing<Kept> | undefined;
 }
 
 export default defineDetector({
@@ -22,7 +23,23 @@ export default defineDetector({
     const psMs = ps.window * 1000;
     const globalRing = new RateRing(c.global.max);
     const globalRecent = new RecentRing<SecurityEvent>(20);
-    const state = ctx.lru<string, PerSource>();
+    const busyFor = (st: SourceState, time: number, kept: Kept) => {
+      // Keep evidence only for sources that are getting busy: one-shot (spoofed) sources cost
+      // a few numbers, not events.
+      if (st.rate.size * 2 >= ps.max) {
+        st.recent ??= new RecentRing(10);
+        st.recent.push(time, kept);
+      }
+    };
+    // per source (the rate ring only for sources with two events within the window)
+    const busy = new BusyState<SourceState, undefined>(ctx.sourceSlab(1, 3), psMs, ps.max > 1, (t, k) => {
+      const st: SourceState = { rate: new RateRing(ps.max), recent: undefined };
+      if (k !== undefined) {
+        st.rate.hit(t, psMs);
+        busyFor(st, t, k as Kept);
+      }
+      return st;
+    });
     return {
       onEvent(ev) {
         globalRecent.push(ev.time, ev);
@@ -41,15 +58,11 @@ export default defineDetector({
         }
         if (!ev.source) return;
         const ip = ev.source.ip;
-        let st = state.get(ip);
-        if (!st) {
-          st = { rate: new RateRing(ps.max), recent: new RecentRing(10) };
-          state.set(ip, st);
-        }
+        const kept = ctx.keep(ev);
+        const st = busy.take(ev.time, kept, undefined);
+        if (!st) return;
         const fired = st.rate.hit(ev.time, psMs);
-        // Keep evidence only for sources that are getting busy: one-shot (spoofed) sources cost
-        // a few numbers, not events.
-        if (st.rate.size * 2 >= ps.max) st.recent.push(ev.time, ev);
+        busyFor(st, ev.time, kept);
         if (!fired) return;
         if (ctx.isCooling(ip, ev.time)) {
           st.rate.reset();
@@ -59,7 +72,7 @@ export default defineDetector({
           key: ip,
           subject: { kind: 'source', source: ip },
           summary: `${ps.max} requests from ${formatEndpoint(ev.source)} within ${ps.window} s`,
-          events: st.recent.list(),
+          events: st.recent ? ctx.evidence(st.recent.list()) : [ev],
           count: ps.max,
           ban: { source: ip, duration: c.ban, reason: 'request flood' },
           cooldown: ps.window * 6,

@@ -1,5 +1,6 @@
-import { defineDetector } from '../detector.js';
-import { type EventKind, formatEndpoint, type SecurityEvent } from '../event.js';
+import { defineDetector, type Kept } from '../detector.js';
+import { type EventKind, formatEndpoint } from '../event.js';
+import { BusyState } from '../state.js';
 
 /** User-Agent substrings of SIP scanners and attack tools (lower case). A hint, not proof. */
 export const SCANNER_USER_AGENTS = [
@@ -29,9 +30,59 @@ const PROBES = new Set<EventKind>([
   'acl-reject',
 ]);
 
-interface SourceState {
-  numbers: Map<number, SecurityEvent>;
-  uaRaised: boolean;
+/**
+ * Per source: numeric accounts named recently, in the order first named (a number named again
+ * keeps its place and takes the newer event), with the event that named each.
+ */
+class Numbers {
+  nums: number[] = [];
+  kept: Kept[] = [];
+
+  indexOf(n: number): number {
+    const a = this.nums;
+    for (let i = 0; i < a.length; i++) if (a[i] === n) return i;
+    return -1;
+  }
+
+  has(n: number): boolean {
+    return this.indexOf(n) >= 0;
+  }
+
+  set(n: number, k: Kept): void {
+    const i = this.indexOf(n);
+    if (i >= 0) this.kept[i] = k;
+    else {
+      this.nums.push(n);
+      this.kept.push(k);
+    }
+  }
+
+  /** Drops the first `d` entries. */
+  dropFirst(d: number): void {
+    const len = this.nums.length;
+    for (let i = d; i < len; i++) {
+      this.nums[i - d] = this.nums[i]!;
+      this.kept[i - d] = this.kept[i]!;
+    }
+    this.nums.length = len - d;
+    this.kept.length = len - d;
+  }
+
+  clear(): void {
+    this.nums.length = 0;
+    this.kept.length = 0;
+  }
+}
+
+/** `^\d{1,9}$` */
+function isSmallNumber(t: string): boolean {
+  const n = t.length;
+  if (n < 1 || n > 9) return false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export default defineDetector({
@@ -47,7 +98,17 @@ export default defineDetector({
     const c = ctx.detection.scanner;
     const windowMs = c.window * 1000;
     const uas = [...SCANNER_USER_AGENTS, ...c.user_agents.map((u) => u.toLowerCase())];
-    const state = ctx.lru<string, SourceState>();
+    // per source (only for sources with two probes of numeric accounts within the window)
+    const busy = new BusyState<Numbers, number>(
+      ctx.sourceSlab(1, 3),
+      windowMs,
+      c.sequential > 1,
+      (_t, k, n) => {
+        const st = new Numbers();
+        if (n !== undefined) st.set(n, k as Kept);
+        return st;
+      },
+    );
     return {
       onEvent(ev) {
         if (!ev.source) return;
@@ -71,39 +132,39 @@ export default defineDetector({
             });
           }
         }
-        if (!PROBES.has(ev.kind) || !ev.account || !/^\d{1,9}$/.test(ev.account)) return;
-        let st = state.get(ip);
-        if (!st) {
-          st = { numbers: new Map(), uaRaised: false };
-          state.set(ip, st);
-        }
+        if (!PROBES.has(ev.kind) || !ev.account || !isSmallNumber(ev.account)) return;
         const n = Number(ev.account);
-        st.numbers.set(n, ev);
-        for (const [k, e] of st.numbers) {
-          if (ev.time - e.time > windowMs || st.numbers.size > 4 * c.sequential) st.numbers.delete(k);
-          else break;
-        }
+        const kept = ctx.keep(ev);
+        const numbers = busy.take(ev.time, kept, n);
+        if (!numbers) return;
+        numbers.set(n, kept);
+        // forget the oldest while they are out of the window or too many (as a Map in insertion
+        // order would: a number named again keeps its place)
+        let d = 0;
+        const len = numbers.nums.length;
+        while (d < len && (ev.time - numbers.kept[d]!.time > windowMs || len - d > 4 * c.sequential)) d++;
+        if (d) numbers.dropFirst(d);
         let lo = n;
         let hi = n;
-        while (st.numbers.has(lo - 1)) lo--;
-        while (st.numbers.has(hi + 1)) hi++;
+        while (numbers.has(lo - 1)) lo--;
+        while (numbers.has(hi + 1)) hi++;
         if (hi - lo + 1 < c.sequential) return;
         if (ctx.isCooling(`sweep:${ip}`, ev.time)) {
-          st.numbers.clear();
+          numbers.clear();
           return;
         }
-        const run: SecurityEvent[] = [];
-        for (let k = lo; k <= hi; k++) run.push(st.numbers.get(k)!);
+        const run: Kept[] = [];
+        for (let k = lo; k <= hi; k++) run.push(numbers.kept[numbers.indexOf(k)]!);
         run.sort((a, b) => a.time - b.time);
         ctx.raise({
           key: `sweep:${ip}`,
           subject: { kind: 'source', source: ip },
           summary: `${formatEndpoint(ev.source)} swept ${hi - lo + 1} consecutive accounts (${lo}..${hi}) within ${c.window} s`,
-          events: run,
+          events: ctx.evidence(run),
           ban: { source: ip, duration: c.ban, reason: 'sequential account sweep' },
           cooldown: c.window,
         });
-        st.numbers.clear();
+        numbers.clear();
       },
     };
   },

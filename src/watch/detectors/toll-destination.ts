@@ -3,7 +3,11 @@ import { formatEndpoint } from '../event.js';
 
 /** Dialled text reduced to what a pattern should see: digits, `+`, `*`, `#`. */
 export function dialled(dest: string): string {
-  return dest.replace(/[^0-9+*#]/g, '');
+  for (let i = 0; i < dest.length; i++) {
+    const c = dest.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 43 || c === 42 || c === 35)) return dest.replace(/[^0-9+*#]/g, '');
+  }
+  return dest;
 }
 
 export default defineDetector({
@@ -15,6 +19,7 @@ export default defineDetector({
     tune: '`detection.toll_fraud.international` and `premium` (regular expressions on the dialled number).',
   },
   enabled: (d) => d.toll_fraud.enabled,
+  kinds: ['call-attempt', 'call-rejected'],
   create(ctx) {
     const c = ctx.detection.toll_fraud;
     const intl = c.international.map((p) => new RegExp(p));

@@ -1,6 +1,37 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 
+/**
+ * Per-line counting made cheap: counts are kept in plain maps (by two label values) and added to
+ * the prom-client counter in one step before each scrape (and when flushed).
+ */
+export class Tally {
+  private readonly m = new Map<string, Map<string, number>>();
+  constructor(
+    private readonly counter: Counter<string>,
+    private readonly names: readonly [string, string],
+  ) {}
+
+  add(a: string, b: string): void {
+    let inner = this.m.get(a);
+    if (inner === undefined) {
+      inner = new Map();
+      this.m.set(a, inner);
+    }
+    inner.set(b, (inner.get(b) ?? 0) + 1);
+  }
+
+  flush(): void {
+    for (const [a, inner] of this.m) {
+      for (const [b, n] of inner) {
+        if (n === 0) continue;
+        this.counter.inc({ [this.names[0]]: a, [this.names[1]]: b }, n);
+        inner.set(b, 0);
+      }
+    }
+  }
+}
+
 /** Prometheus metrics of one watch process (own registry: several pipelines can coexist). */
 export class WatchMetrics {
   readonly registry = new Registry();
@@ -62,7 +93,25 @@ export class WatchMetrics {
     registers: [this.registry],
   });
 
+  /** hardline_lines_total, counted cheaply (see Tally). */
+  readonly lineTally = new Tally(this.lines, ['format', 'result']);
+  /** hardline_events_total, counted cheaply. */
+  readonly eventTally = new Tally(this.events, ['kind', 'format']);
+  /** hardline_packets_total, counted cheaply. */
+  readonly packetTally = new Tally(this.packets, ['listener', 'transport']);
+  /** Run before each scrape (the pipeline sets the lag gauge there). */
+  readonly beforeScrape: (() => void)[] = [];
+
+  /** Adds the tallies to the counters (done before each scrape). */
+  flush(): void {
+    for (const f of this.beforeScrape) f();
+    this.lineTally.flush();
+    this.eventTally.flush();
+    this.packetTally.flush();
+  }
+
   text(): Promise<string> {
+    this.flush();
     return this.registry.metrics();
   }
 

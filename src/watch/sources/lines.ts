@@ -58,3 +58,55 @@ export async function* readLineBatches(file: string, chunkBytes = 1 << 20): Asyn
     await fh.close();
   }
 }
+
+/**
+ * Reads a file (or stdin with `-`) as chunks of whole lines, without making strings: each chunk
+ * ends just after a newline (the file's last chunk may lack it). The buffer is reused: consume a
+ * chunk before asking for the next.
+ */
+export async function* readLineChunks(file: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
+  if (file === '-') {
+    let rest: Buffer = Buffer.alloc(0);
+    for await (const chunk of process.stdin) {
+      const data = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      const last = data.lastIndexOf(0x0a);
+      if (last < 0) {
+        rest = Buffer.from(data);
+        continue;
+      }
+      rest = Buffer.from(data.subarray(last + 1));
+      yield data.subarray(0, last + 1);
+    }
+    if (rest.length) yield rest;
+    return;
+  }
+  const fh = await open(file, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(chunkBytes);
+    let carry = 0;
+    let pos = 0;
+    for (;;) {
+      if (carry === buf.length) {
+        // one line longer than the buffer: grow it
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const end = carry + bytesRead;
+      const last = buf.lastIndexOf(0x0a, end - 1);
+      if (last < 0) {
+        carry = end;
+        continue;
+      }
+      yield buf.subarray(0, last + 1);
+      buf.copy(buf, 0, last + 1, end);
+      carry = end - last - 1;
+    }
+    if (carry) yield buf.subarray(0, carry);
+  } finally {
+    await fh.close();
+  }
+}
