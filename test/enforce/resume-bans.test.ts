@@ -187,6 +187,25 @@ describe('BanOutput.warmedUp', () => {
     assert.equal(o.manager.active().length, 1);
     assert.equal(o.records.filter((r) => r['event'] === 'ban_resumed').length, 1);
   });
+  it('bans once per source, for the incident whose ban runs longest', async () => {
+    const o = await output('enforce');
+    const flood = {
+      ...incident({ reason: 'request flood', duration: 600 }),
+      id: `request-flood:${ATTACKER}:1`,
+      detector: 'request-flood',
+    };
+    o.bans.warmedUp([incident({}, 500), flood]);
+    await o.bans.idle();
+    const resumed = o.records.filter((r) => r['event'] === 'ban_resumed');
+    assert.equal(resumed.length, 1);
+    assert.equal(resumed[0]?.['incident'], `brute-force:${ATTACKER}:1`);
+    const state = o.manager.store.read();
+    assert.equal(state.bans.length, 1);
+    assert.equal(state.bans[0]?.incidentId, `brute-force:${ATTACKER}:1`);
+    const ms = Date.parse(state.bans[0]?.until ?? '') - Date.parse(state.bans[0]?.since ?? '');
+    assert.equal(ms, 3600_000, 'the hour of the brute-force, not the ten minutes of the flood');
+    assert.equal(o.manager.store.read().offences[ATTACKER]?.count, 1);
+  });
   it('leaves alone: detect mode, a ban that would have run out, a spared source', async () => {
     for (const [mode, inc] of [
       ['detect', incident()],

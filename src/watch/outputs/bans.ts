@@ -68,17 +68,22 @@ export class BanOutput implements WatchOutput {
    * their cooldown holds back a new one. In enforce mode, those never enforced (watch ran in
    * detect mode, or without --ban) whose ban would still be running are banned now; a source
    * banned since, or unbanned by an operator since, is left alone. Detect mode said its
-   * "would ban" already.
+   * "would ban" already. One ban per source: the incident whose ban would run longest (a
+   * brute-force's hour, not the request-flood's ten minutes raised a moment later).
    */
   warmedUp(bans: Incident[]): void {
     if (this.closed || this.o.manager.mode !== 'enforce') return;
-    const latest = new Map<string, Incident>();
-    for (const i of bans)
-      if (i.decision.action === 'ban' && i.decision.source && !i.decision.spared)
-        latest.set(i.decision.source, i);
+    const ends = (i: Incident) => i.time + (i.decision.duration ?? 0) * 1000;
+    const longest = new Map<string, Incident>();
+    for (const i of bans) {
+      const source = i.decision.source;
+      if (i.decision.action !== 'ban' || !source || i.decision.spared) continue;
+      const had = longest.get(source);
+      if (!had || ends(i) >= ends(had)) longest.set(source, i);
+    }
     const now = (this.o.now ?? Date.now)();
-    for (const [source, i] of latest) {
-      if (i.time + (i.decision.duration ?? 0) * 1000 <= now) continue;
+    for (const [source, i] of longest) {
+      if (ends(i) <= now) continue;
       if (this.o.manager.enforcedSince(source, i.time - CLOCK_SLACK_MS)) continue;
       this.o.logger.info(
         { event: 'ban_resumed', incident: i.id, source },
