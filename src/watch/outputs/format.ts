@@ -10,7 +10,9 @@ export function formatIncidentLine(i: Incident): string {
   const d = i.decision;
   const decision =
     d.action === 'ban'
-      ? `${d.enforced ? 'ban' : 'would ban'} ${d.source} for ${d.duration} s`
+      ? d.enforced
+        ? `ban ${d.source} for at least ${d.duration} s`
+        : `would ban ${d.source} for ${d.duration} s`
       : d.spared
         ? `alert only (${d.spared.why}${d.spared.name ? ` '${d.spared.name}'` : ''})`
         : 'alert';
