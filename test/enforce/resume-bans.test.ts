@@ -47,9 +47,8 @@ async function until(pred: () => boolean, what: string, ms = 8000): Promise<void
   assert.ok(pred(), what);
 }
 
-/** One watch run with the ban output, like `hardline watch --ban`; `during` runs while it watches. */
-async function run(mode: 'detect' | 'enforce', during: (ctx: Ctx) => Promise<void>): Promise<Ctx> {
-  const policy = policyFor(mode);
+/** The ban output of `watch --ban` over a stand-in nft with hardline's table loaded. */
+async function banOutput(policy: ReturnType<typeof policyFor>) {
   const exec = new FakeNftExecutor();
   await exec.load(renderText(generateRuleset(policy).table));
   const { logger, records } = memoryLogger();
@@ -60,8 +59,14 @@ async function run(mode: 'detect' | 'enforce', during: (ctx: Ctx) => Promise<voi
     resolver: async () => [],
     host: [],
   });
+  return { exec, logger, records, manager, bans: new BanOutput({ manager, logger }) };
+}
+
+/** One watch run with the ban output, like `hardline watch --ban`; `during` runs while it watches. */
+async function run(mode: 'detect' | 'enforce', during: (ctx: Ctx) => Promise<void>): Promise<Ctx> {
+  const { exec, records, manager, bans } = await banOutput(policyFor(mode));
+  const policy = manager.policy;
   await manager.restore();
-  const bans = new BanOutput({ manager, logger });
   const incidents: Incident[] = [];
   const w = await startWatch({
     policy,
@@ -167,17 +172,7 @@ describe('BanOutput.warmedUp', () => {
   async function output(mode: 'detect' | 'enforce') {
     const policy = policyFor(mode);
     policy.firewall.state_dir = mkdtempSync(path.join(dir, 'wu-'));
-    const exec = new FakeNftExecutor();
-    await exec.load(renderText(generateRuleset(policy).table));
-    const { logger, records } = memoryLogger();
-    const { manager } = await createBanManager({
-      policy,
-      executor: exec,
-      logger,
-      resolver: async () => [],
-      host: [],
-    });
-    return { bans: new BanOutput({ manager, logger }), records, manager };
+    return banOutput(policy);
   }
 
   it('bans a fresh, never enforced ban incident in enforce mode', async () => {
