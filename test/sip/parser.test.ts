@@ -257,6 +257,49 @@ describe('SIP parser: start line and Via fast paths agree with the general paths
   });
 });
 
+describe('SIP fields: parameter fast paths agree with the general scanner', () => {
+  // `; name` (white space after each `;`) always takes the general scanner, which skips it: the
+  // same parameters must give the same fields, records and acceptance as the fast paths.
+  const general = (rest: string) => rest.replaceAll(';', '; ');
+  it('reads Via branch, received and rport as the general scanner does', () => {
+    const lists = [';branch=z9hG4bK1;rport', ';rport;branch=a', ';branch=a;branch=b', ';branch=a;branch'];
+    lists.push(';rport=5;rport', ';rport=70000', ';rport=abc', ';rport=', ';rport=0', ';rport=00005');
+    lists.push(';rport=123456', ';received=1.2.3.4;rport=5', ';branch', ';Branch=X', ';branch=a b');
+    lists.push(';branch="q"', ';branch=a;;rport', ';x-y.z_=1;branch=k', ';branch=a\t', ';=x', ';branch=a;');
+    lists.push(
+      ';maddr=1.2.3.4;ttl=5',
+      ';branch=%41',
+      ';received=',
+      ';received',
+      ';RPORT=7',
+      ';rport=5;received=h',
+    );
+    for (const rest of lists) {
+      const f = parseVia(`SIP/2.0/UDP 192.0.2.1:5060${rest}`);
+      const g = parseVia(`SIP/2.0/UDP 192.0.2.1:5060${general(rest)}`);
+      assert.equal(f.ok, g.ok, rest);
+      if (f.ok && g.ok) {
+        const pick = (v: typeof f.value) => ({ branch: v.branch, received: v.received, rport: v.rport });
+        assert.deepEqual(pick(f.value), pick(g.value), rest);
+        assert.deepEqual({ ...f.value.params }, { ...g.value.params }, rest);
+      }
+    }
+  });
+  it('reads the From/To tag as the general scanner does', () => {
+    const lists = [';tag=1', ';tag=', ';tag', ';tag=a;tag=b', ';TAG=x', ';tag="q"', ';tag=a b', ';tag=a\t'];
+    lists.push(';tag=x;expires=5', ';tag=%20', ';tag=;x', ';tag=a;', ';tagx=1', ';ta=1');
+    for (const rest of lists) {
+      const f = parseNameAddr(`"A" <sip:a@b>${rest}`);
+      const g = parseNameAddr(`"A" <sip:a@b>${general(rest)}`);
+      assert.equal(f.ok, g.ok, rest);
+      if (f.ok && g.ok) {
+        assert.equal(f.value.tag, g.value.tag, rest);
+        assert.deepEqual({ ...f.value.params }, { ...g.value.params }, rest);
+      }
+    }
+  });
+});
+
 describe('SIP parser: errors carry a code and the byte offset', () => {
   const cases: [string, string, number][] = [
     ['', 'HL_SIP_EMPTY', 0],
