@@ -274,6 +274,15 @@ describe('SIP fields: parameter fast paths agree with the general scanner', () =
       ';RPORT=7',
       ';rport=5;received=h',
     );
+    lists.push(
+      ';rport=""',
+      ';rport="5"',
+      ';branch="a=b"',
+      ';branch="x"y',
+      ';branch="x\\"y"',
+      ';branch=a"b;rport',
+    );
+    lists.push(';x+y.z*!%~=1;branch=k', ';branch=q;rport;received=r;branch=s;rport=9');
     for (const rest of lists) {
       const f = parseVia(`SIP/2.0/UDP 192.0.2.1:5060${rest}`);
       const g = parseVia(`SIP/2.0/UDP 192.0.2.1:5060${general(rest)}`);
@@ -288,6 +297,14 @@ describe('SIP fields: parameter fast paths agree with the general scanner', () =
   it('reads the From/To tag as the general scanner does', () => {
     const lists = [';tag=1', ';tag=', ';tag', ';tag=a;tag=b', ';TAG=x', ';tag="q"', ';tag=a b', ';tag=a\t'];
     lists.push(';tag=x;expires=5', ';tag=%20', ';tag=;x', ';tag=a;', ';tagx=1', ';ta=1');
+    lists.push(
+      ';expires=5;+sip.instance="<urn:uuid:1>"',
+      ';tag="";x',
+      ';tag="a b"',
+      ';tag="a\\"b"',
+      ';tag="a"b',
+    );
+    lists.push(';tag=a;+sip.instance="<u>";tag=b', ';q=0.5;tag', ';tag="unterminated', ';Tag=X;tag=y');
     for (const rest of lists) {
       const f = parseNameAddr(`"A" <sip:a@b>${rest}`);
       const g = parseNameAddr(`"A" <sip:a@b>${general(rest)}`);
