@@ -38,10 +38,20 @@ export class FieldErr implements FieldError {
   }
 }
 
+// A brand on the prototype tells an error from a value with one property read. `instanceof`
+// would do, but costs several times more where a loader redefines the class's `name` (tsx and
+// other keep-names transforms do), and these checks run on every field read.
+Object.defineProperty(FieldErr.prototype, 'isFieldErr', { value: true });
+
+/** Is `v` (a result of the parsers above, never undefined) an error? */
+export function isFieldErr(v: unknown): v is FieldErr {
+  return (v as { isFieldErr?: unknown }).isFieldErr === true;
+}
+
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: FieldError };
 
 function wrap<T>(v: T | FieldErr): FieldResult<T> {
-  return v instanceof FieldErr ? { ok: false, error: v } : { ok: true, value: v };
+  return isFieldErr(v) ? { ok: false, error: v } : { ok: true, value: v };
 }
 
 function isWs(c: number): boolean {

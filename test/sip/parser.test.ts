@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { challenge, invite, ok, options, register } from '../../bench/sip-corpus.js';
 import { parseAuthParams, parseAuthValue } from '../../src/sip/digest.js';
-import { parseCSeq, parseNameAddr, parseVia } from '../../src/sip/fields.js';
+import {
+  cseqOrError,
+  isFieldErr,
+  nameAddrOrError,
+  parseCSeq,
+  parseNameAddr,
+  parseVia,
+  viaOrError,
+} from '../../src/sip/fields.js';
 import { splitList } from '../../src/sip/headers.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { parse } from '../../src/sip/parser.js';
@@ -314,6 +322,20 @@ describe('SIP fields: parameter fast paths agree with the general scanner', () =
         assert.deepEqual({ ...f.value.params }, { ...g.value.params }, rest);
       }
     }
+  });
+});
+
+describe('SIP fields: errors are told from values without instanceof', () => {
+  it('marks every field error, no value, and keeps the mark out of the error object', () => {
+    for (const bad of [viaOrError('SIP/2.0/UDP'), nameAddrOrError('<sip:a@b'), cseqOrError('x INVITE')]) {
+      assert.equal(isFieldErr(bad), true);
+      assert.deepEqual(Object.keys(bad), ['message', 'offset']);
+      assert.equal(JSON.stringify(bad).includes('isFieldErr'), false);
+    }
+    for (const good of [viaOrError('SIP/2.0/UDP h'), nameAddrOrError('<sip:a@b>'), cseqOrError('1 INVITE')])
+      assert.equal(isFieldErr(good), false);
+    const r = parseVia('SIP/2.0/UDP');
+    assert.equal(r.ok, false);
   });
 });
 
