@@ -38,10 +38,20 @@ export class FieldErr implements FieldError {
   }
 }
 
+// A brand on the prototype tells an error from a value with one property read. `instanceof`
+// would do, but costs several times more where a loader redefines the class's `name` (tsx and
+// other keep-names transforms do), and these checks run on every field read.
+Object.defineProperty(FieldErr.prototype, 'isFieldErr', { value: true });
+
+/** Is `v` (a result of the parsers above, never undefined) an error? */
+export function isFieldErr(v: unknown): v is FieldErr {
+  return (v as { isFieldErr?: unknown }).isFieldErr === true;
+}
+
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: FieldError };
 
 function wrap<T>(v: T | FieldErr): FieldResult<T> {
-  return v instanceof FieldErr ? { ok: false, error: v } : { ok: true, value: v };
+  return isFieldErr(v) ? { ok: false, error: v } : { ok: true, value: v };
 }
 
 function isWs(c: number): boolean {
@@ -211,12 +221,116 @@ export function nameAddrAt(s: string, from: number, to: number): NameAddr | Fiel
   let tag: string | undefined;
   if (after < to) {
     if (s.charCodeAt(after) !== 59) return new FieldErr('unexpected text after the URI', after - from);
-    const e = scanParams(s, after, to);
-    if (e >= 0) return new FieldErr('malformed header parameter', e - from);
-    const k = findParam(s, 'tag');
-    if (k >= 0) tag = paramValue(s, k) ?? undefined;
+    if (simpleParams(s, after, to)) {
+      if (foundTagStart >= 0) tag = s.slice(foundTagStart, foundTagEnd);
+    } else {
+      const e = scanParams(s, after, to);
+      if (e >= 0) return new FieldErr('malformed header parameter', e - from);
+      const k = findParam(s, 'tag');
+      if (k >= 0) tag = paramValue(s, k) ?? undefined;
+    }
   }
   return new NameAddr(displayName, s.slice(uriStart, uriEnd), undefined, s, after, to, tag);
+}
+
+/**
+ * Where the last simpleParams found the parameters readers take from Via and name-addr: the
+ * value's start and end in the text; start -1 when absent, -2 for a flag without a value (the
+ * last of each name wins, as in the parameter record).
+ */
+let foundTagStart = -1;
+let foundTagEnd = -1;
+let foundBranchStart = -1;
+let foundBranchEnd = -1;
+let foundReceivedStart = -1;
+let foundReceivedEnd = -1;
+let foundRportStart = -1;
+let foundRportEnd = -1;
+
+/** A lower-case parameter-name character of the simple form (token characters but upper case). */
+function simpleNameChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 48 && c <= 57) ||
+    c === 45 ||
+    c === 46 ||
+    c === 95 ||
+    c === 43 ||
+    c === 33 ||
+    c === 37 ||
+    c === 42 ||
+    c === 126
+  );
+}
+
+/**
+ * One small scanner shared by Via and name-addr for the usual shape of their parameters, in one
+ * pass without the general scanner's records: s[at] is `;`, and each parameter is `;name`,
+ * `;name=value` or `;name="quoted"` with a lower-case name, a value that starts with a visible
+ * character other than `;` and has no white space before the next `;`, and a quoted string
+ * without escapes followed directly by `;` or the end. Records where tag, branch, received and
+ * rport are (see above) and returns true; returns false for anything else, which the general
+ * scanner then handles (it accepts every list accepted here, with the same values, and reports
+ * the malformed ones).
+ */
+function simpleParams(s: string, at: number, to: number): boolean {
+  foundTagStart = -1;
+  foundBranchStart = -1;
+  foundReceivedStart = -1;
+  foundRportStart = -1;
+  let i = at;
+  while (i < to) {
+    const ns = ++i;
+    let c = 0;
+    for (; i < to; i++) {
+      c = s.charCodeAt(i);
+      if (c === 59 || c === 61) break;
+      if (!simpleNameChar(c)) return false;
+    }
+    const n = i - ns;
+    if (n === 0) return false;
+    let vs = -2;
+    let ve = -2;
+    if (i < to && c === 61) {
+      vs = i + 1;
+      if (vs >= to) return false;
+      const v0 = s.charCodeAt(vs);
+      if (v0 === 34) {
+        const close = s.indexOf('"', vs + 1);
+        if (close < 0 || close >= to || hasBackslash(s, vs + 1, close)) return false;
+        i = close + 1;
+        if (i < to && s.charCodeAt(i) !== 59) return false;
+        vs++;
+        ve = close;
+      } else {
+        if (v0 <= 32 || v0 === 59) return false;
+        ve = s.indexOf(';', vs);
+        if (ve < 0 || ve > to) ve = to;
+        if (s.charCodeAt(ve - 1) <= 32) return false;
+        i = ve;
+      }
+    }
+    if (n === 3) {
+      if (s.startsWith('tag', ns)) {
+        foundTagStart = vs;
+        foundTagEnd = ve;
+      }
+    } else if (n === 6) {
+      if (s.startsWith('branch', ns)) {
+        foundBranchStart = vs;
+        foundBranchEnd = ve;
+      }
+    } else if (n === 5) {
+      if (s.startsWith('rport', ns)) {
+        foundRportStart = vs;
+        foundRportEnd = ve;
+      }
+    } else if (n === 8 && s.startsWith('received', ns)) {
+      foundReceivedStart = vs;
+      foundReceivedEnd = ve;
+    }
+  }
+  return true;
 }
 
 function unescapeQuoted(s: string, from: number, to: number): string {
@@ -378,6 +492,20 @@ export function viaAt(s: string, from: number, to: number): Via | FieldErr {
   i = semi;
   if (i < to) {
     if (s.charCodeAt(i) !== 59) return new FieldErr('unexpected text after sent-by', i - from);
+    if (simpleParams(s, i, to)) {
+      via.setParams(i, to);
+      if (foundBranchStart >= 0) via.branch = s.slice(foundBranchStart, foundBranchEnd);
+      if (foundReceivedStart >= 0) via.received = s.slice(foundReceivedStart, foundReceivedEnd);
+      if (foundRportStart !== -1) {
+        if (foundRportStart === -2 || foundRportEnd === foundRportStart) via.rport = null;
+        else {
+          const port = portNumber(s.slice(foundRportStart, foundRportEnd));
+          if (port < 0) return new FieldErr('rport is not a port number', 0);
+          via.rport = port;
+        }
+      }
+      return via;
+    }
     const e = scanParams(s, i, to);
     if (e >= 0) return new FieldErr('malformed Via parameter', e - from);
     via.setParams(i, to);

@@ -191,7 +191,8 @@ const KNOWN_RAW: string[] = [''];
 const KNOWN_CANONICAL: string[] = [''];
 /** Upper bound of trie nodes: one per character of every spelling, plus the root. */
 const TRIE_SIZE = 1 + 2 * KNOWN_SPELLINGS.reduce((n, sp) => n + sp.length, 0);
-const TRIE_NEXT = new Int16Array(128 * TRIE_SIZE);
+/** The table while building (released after: see TRIE_ROW below). */
+let TRIE_NEXT = new Int16Array(128 * TRIE_SIZE);
 /** TRIE_HIT[node] = index into KNOWN_RAW/KNOWN_CANONICAL of the spelling ending there, or 0. */
 const TRIE_HIT = new Int16Array(TRIE_SIZE);
 let trieNodes = 1;
@@ -231,6 +232,19 @@ for (const sp of KNOWN_SPELLINGS) {
   cache.set(lower, canonical);
 }
 
+/**
+ * The trie as the scan reads it: TRIE_ROW[row + char] is the child's row (its node index times
+ * 128), 0 for none (the root is nobody's child). One load and one add per character: the scan
+ * is a chain of dependent loads, and the multiplication and the `- 1` of the building form
+ * lengthened every link.
+ */
+const TRIE_ROW = new Int32Array(trieNodes * 128);
+for (let k = 0; k < trieNodes * 128; k++) {
+  const next = TRIE_NEXT[k]!;
+  if (next !== 0) TRIE_ROW[k] = (next - 1) * 128;
+}
+TRIE_NEXT = new Int16Array(0);
+
 /** Result of scanHeaderName (reused; read it before the next call). */
 export const NAME_SCAN = {
   /** Index of the colon, -1 when the line has none. */
@@ -250,15 +264,16 @@ export const NAME_SCAN = {
  */
 export function scanHeaderName(s: string, from: number, to: number): void {
   // While the characters follow a known spelling they are token characters by construction.
-  let node = 0;
+  let row = 0;
   let i = from;
   for (; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128) break;
-    const next = TRIE_NEXT[node * 128 + c]!;
+    const next = TRIE_ROW[row + c]!;
     if (next === 0) break;
-    node = next - 1;
+    row = next;
   }
+  let node = row >> 7;
   if (i < to && s.charCodeAt(i) === 58) {
     // The usual case: a well-known name (or a prefix of one) right before its colon.
     NAME_SCAN.colon = i;

@@ -2,9 +2,10 @@ import { type AuthValue, authValueAt } from './digest.js';
 import {
   type CSeq,
   cseqAt,
-  FieldErr,
+  type FieldErr,
   type FieldResult,
-  NameAddr,
+  isFieldErr,
+  type NameAddr,
   nameAddrAt,
   type Via,
   viaAt,
@@ -267,7 +268,7 @@ export class SipMessage {
         const first = splitList(h.value)[0];
         r = first === undefined ? undefined : viaAt(first, 0, first.length);
       }
-      fc.topVia = r === undefined || r instanceof FieldErr ? undefined : r;
+      fc.topVia = r === undefined || isFieldErr(r) ? undefined : r;
     }
     return fc.topVia;
   }
@@ -319,7 +320,7 @@ export class SipMessage {
       fc.fromH = h;
       fc.fromGen = h._gen;
       const r = nameAddrAt(h._src, h._vs, h._ve);
-      fc.from = r instanceof NameAddr ? r : undefined;
+      fc.from = isFieldErr(r) ? undefined : r;
     }
     return fc.from;
   }
@@ -333,7 +334,7 @@ export class SipMessage {
       fc.toH = h;
       fc.toGen = h._gen;
       const r = nameAddrAt(h._src, h._vs, h._ve);
-      fc.to = r instanceof NameAddr ? r : undefined;
+      fc.to = isFieldErr(r) ? undefined : r;
     }
     return fc.to;
   }
@@ -363,7 +364,7 @@ export class SipMessage {
         if (h._ve === h._vs + 1 && h._src.charCodeAt(h._vs) === 42) wildcard = true;
         else {
           const r = nameAddrAt(h._src, h._vs, h._ve);
-          if (r instanceof NameAddr) {
+          if (!isFieldErr(r)) {
             if (out === undefined) out = [r];
             else out.push(r);
           }
@@ -372,7 +373,7 @@ export class SipMessage {
         for (const v of splitList(h.value)) {
           values++;
           const r = nameAddrAt(v, 0, v.length);
-          if (r instanceof NameAddr) {
+          if (!isFieldErr(r)) {
             if (out === undefined) out = [r];
             else out.push(r);
           }
@@ -395,7 +396,7 @@ export class SipMessage {
       fc.cseqH = h;
       fc.cseqGen = h._gen;
       const r = cseqAt(h._src, h._vs, h._ve);
-      fc.cseq = r instanceof FieldErr ? undefined : r;
+      fc.cseq = isFieldErr(r) ? undefined : r;
     }
     return fc.cseq;
   }
@@ -476,7 +477,7 @@ export class SipMessage {
 }
 
 function wrapField<T>(r: T | FieldErr): FieldResult<T> {
-  return r instanceof FieldErr ? { ok: false, error: r } : { ok: true, value: r };
+  return isFieldErr(r) ? { ok: false, error: r } : { ok: true, value: r };
 }
 
 /** The text last searched for commas, from where, and the next comma found (-1: none). */

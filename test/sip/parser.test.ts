@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { challenge, invite, ok, options, register } from '../../bench/sip-corpus.js';
 import { parseAuthParams, parseAuthValue } from '../../src/sip/digest.js';
-import { parseCSeq, parseNameAddr, parseVia } from '../../src/sip/fields.js';
+import {
+  cseqOrError,
+  isFieldErr,
+  nameAddrOrError,
+  parseCSeq,
+  parseNameAddr,
+  parseVia,
+  viaOrError,
+} from '../../src/sip/fields.js';
 import { splitList } from '../../src/sip/headers.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { parse } from '../../src/sip/parser.js';
@@ -254,6 +262,80 @@ describe('SIP parser: start line and Via fast paths agree with the general paths
             assert.deepEqual({ ...fast.value.params }, { ...g.params }, what);
           }
         }
+  });
+});
+
+describe('SIP fields: parameter fast paths agree with the general scanner', () => {
+  // `; name` (white space after each `;`) always takes the general scanner, which skips it: the
+  // same parameters must give the same fields, records and acceptance as the fast paths.
+  const general = (rest: string) => rest.replaceAll(';', '; ');
+  it('reads Via branch, received and rport as the general scanner does', () => {
+    const lists = [';branch=z9hG4bK1;rport', ';rport;branch=a', ';branch=a;branch=b', ';branch=a;branch'];
+    lists.push(';rport=5;rport', ';rport=70000', ';rport=abc', ';rport=', ';rport=0', ';rport=00005');
+    lists.push(';rport=123456', ';received=1.2.3.4;rport=5', ';branch', ';Branch=X', ';branch=a b');
+    lists.push(';branch="q"', ';branch=a;;rport', ';x-y.z_=1;branch=k', ';branch=a\t', ';=x', ';branch=a;');
+    lists.push(
+      ';maddr=1.2.3.4;ttl=5',
+      ';branch=%41',
+      ';received=',
+      ';received',
+      ';RPORT=7',
+      ';rport=5;received=h',
+    );
+    lists.push(
+      ';rport=""',
+      ';rport="5"',
+      ';branch="a=b"',
+      ';branch="x"y',
+      ';branch="x\\"y"',
+      ';branch=a"b;rport',
+    );
+    lists.push(';x+y.z*!%~=1;branch=k', ';branch=q;rport;received=r;branch=s;rport=9');
+    for (const rest of lists) {
+      const f = parseVia(`SIP/2.0/UDP 192.0.2.1:5060${rest}`);
+      const g = parseVia(`SIP/2.0/UDP 192.0.2.1:5060${general(rest)}`);
+      assert.equal(f.ok, g.ok, rest);
+      if (f.ok && g.ok) {
+        const pick = (v: typeof f.value) => ({ branch: v.branch, received: v.received, rport: v.rport });
+        assert.deepEqual(pick(f.value), pick(g.value), rest);
+        assert.deepEqual({ ...f.value.params }, { ...g.value.params }, rest);
+      }
+    }
+  });
+  it('reads the From/To tag as the general scanner does', () => {
+    const lists = [';tag=1', ';tag=', ';tag', ';tag=a;tag=b', ';TAG=x', ';tag="q"', ';tag=a b', ';tag=a\t'];
+    lists.push(';tag=x;expires=5', ';tag=%20', ';tag=;x', ';tag=a;', ';tagx=1', ';ta=1');
+    lists.push(
+      ';expires=5;+sip.instance="<urn:uuid:1>"',
+      ';tag="";x',
+      ';tag="a b"',
+      ';tag="a\\"b"',
+      ';tag="a"b',
+    );
+    lists.push(';tag=a;+sip.instance="<u>";tag=b', ';q=0.5;tag', ';tag="unterminated', ';Tag=X;tag=y');
+    for (const rest of lists) {
+      const f = parseNameAddr(`"A" <sip:a@b>${rest}`);
+      const g = parseNameAddr(`"A" <sip:a@b>${general(rest)}`);
+      assert.equal(f.ok, g.ok, rest);
+      if (f.ok && g.ok) {
+        assert.equal(f.value.tag, g.value.tag, rest);
+        assert.deepEqual({ ...f.value.params }, { ...g.value.params }, rest);
+      }
+    }
+  });
+});
+
+describe('SIP fields: errors are told from values without instanceof', () => {
+  it('marks every field error, no value, and keeps the mark out of the error object', () => {
+    for (const bad of [viaOrError('SIP/2.0/UDP'), nameAddrOrError('<sip:a@b'), cseqOrError('x INVITE')]) {
+      assert.equal(isFieldErr(bad), true);
+      assert.deepEqual(Object.keys(bad), ['message', 'offset']);
+      assert.equal(JSON.stringify(bad).includes('isFieldErr'), false);
+    }
+    for (const good of [viaOrError('SIP/2.0/UDP h'), nameAddrOrError('<sip:a@b>'), cseqOrError('1 INVITE')])
+      assert.equal(isFieldErr(good), false);
+    const r = parseVia('SIP/2.0/UDP');
+    assert.equal(r.ok, false);
   });
 });
 
