@@ -249,7 +249,7 @@ export class BanManager {
       );
       const record: BanRecord = {
         address,
-        since: new Date(this.now()).toISOString(),
+        since: new Date(Date.parse(p.until) - p.durationSec * 1000).toISOString(),
         until: p.until,
         reason: req.reason,
         origin: req.origin,
